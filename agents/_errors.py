@@ -1,0 +1,27 @@
+"""Errors raised by the agents package. Each message says what to do about it."""
+
+from __future__ import annotations
+
+
+class AgentsError(Exception):
+    """Root of the errors raised by `agents`."""
+
+
+class PrerequisiteError(AgentsError):
+    """A missing API key, package or setting; the message names the env var or the command."""
+
+
+class ModelError(AgentsError):
+    """A model call failed for good (after retries), or its reply could not be used."""
+
+
+class ScriptExhaustedError(ModelError):
+    """A mock model was asked for more replies than its script holds."""
+
+
+class ActionParseError(ModelError):
+    """A JSON-action reply did not name a known tool with valid arguments."""
+
+
+class UnknownModelError(AgentsError):
+    """A model string that names no registered provider, or is not `provider/model`."""

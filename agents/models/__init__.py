@@ -1,0 +1,55 @@
+"""Model providers behind one interface, selected by `provider/model` strings.
+
+`get_model("anthropic/claude-sonnet-4-6")`, `"openai/gpt-4.1"`, `"openai-compatible/<model>"`
+(with a base URL), `"local/gemma-3-270m"` (embedded, offline) and `"mock/<name>"` (scripted, for
+tests) all return a `Model` whose `generate(messages, tools=..., config=...)` returns a
+`ModelResponse` with usage and cost.
+"""
+
+from agents.models._actions import action_schema, parse_action
+from agents.models._base import Model
+from agents.models._check import ModelCheck, check_model
+from agents.models._mock import MockModel, MockRequest
+from agents.models._pricing import cost_usd
+from agents.models._registry import (
+    ModelRef,
+    ProviderInfo,
+    get_model,
+    parse_model_string,
+    providers,
+    register_provider,
+)
+from agents.models._retry import RetryPolicy, TransientError
+from agents.models._types import (
+    GenerateConfig,
+    Message,
+    ModelResponse,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+
+__all__ = [
+    "GenerateConfig",
+    "Message",
+    "MockModel",
+    "MockRequest",
+    "Model",
+    "ModelCheck",
+    "ModelRef",
+    "ModelResponse",
+    "ProviderInfo",
+    "RetryPolicy",
+    "ToolCall",
+    "ToolSpec",
+    "TransientError",
+    "Usage",
+    "action_schema",
+    "check_model",
+    "cost_usd",
+    "get_model",
+    "parse_action",
+    "parse_model_string",
+    "providers",
+    "register_provider",
+]

@@ -1,0 +1,273 @@
+"""Hosted models through LangChain chat models: Anthropic, OpenAI and OpenAI-compatible servers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import TYPE_CHECKING, Any, Literal
+
+from agents._errors import PrerequisiteError
+from agents.models._actions import action_instructions, action_schema, parse_action
+from agents.models._base import Model
+from agents.models._retry import RetryPolicy
+from agents.models._types import (
+    GenerateConfig,
+    Message,
+    RawReply,
+    StopReason,
+    ToolCall,
+    ToolSpec,
+)
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
+
+ToolMode = Literal["native", "json"]
+
+_STOP_REASONS: dict[str, StopReason] = {
+    "stop": "stop",
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "tool_calls": "tool_calls",
+    "tool_use": "tool_calls",
+    "length": "max_tokens",
+    "max_tokens": "max_tokens",
+}
+
+
+def require_env(var: str, model_id: str) -> str:
+    """The value of an API-key variable, or a PrerequisiteError that says how to set it."""
+    value = os.environ.get(var, "").strip()
+    if not value:
+        raise PrerequisiteError(f"{var} is not set; {model_id} needs it: export {var}=<your key>")
+    return value
+
+
+def to_langchain(messages: list[Message]) -> list[BaseMessage]:
+    """Our messages as LangChain messages."""
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+    converted: list[BaseMessage] = []
+    for m in messages:
+        if m.role == "system":
+            converted.append(SystemMessage(content=m.content))
+        elif m.role == "user":
+            converted.append(HumanMessage(content=m.content))
+        elif m.role == "tool":
+            converted.append(ToolMessage(content=m.content, tool_call_id=m.tool_call_id or ""))
+        else:
+            calls = [
+                {"name": c.name, "args": c.arguments, "id": c.id, "type": "tool_call"}
+                for c in m.tool_calls
+            ]
+            converted.append(AIMessage(content=m.content, tool_calls=calls))
+    return converted
+
+
+def from_langchain(message: AIMessage) -> RawReply:
+    """A LangChain AI message as a raw reply with normalized usage and stop reason."""
+    usage: dict[str, Any] = dict(message.usage_metadata or {})
+    details: dict[str, Any] = dict(usage.get("input_token_details") or {})
+    meta = message.response_metadata or {}
+    finish = str(meta.get("finish_reason") or meta.get("stop_reason") or "stop")
+    calls = [
+        ToolCall(id=c.get("id") or _new_id(), name=c["name"], arguments=dict(c["args"]))
+        for c in message.tool_calls
+    ]
+    return RawReply(
+        text=message.text,
+        tool_calls=calls,
+        stop_reason="tool_calls" if calls else _STOP_REASONS.get(finish, "other"),
+        input_tokens=int(usage.get("input_tokens", 0)),
+        output_tokens=int(usage.get("output_tokens", 0)),
+        cached_tokens=int(details.get("cache_read") or 0),
+        cache_write_tokens=int(details.get("cache_creation") or 0),
+    )
+
+
+def _new_id() -> str:
+    return f"call_{uuid.uuid4().hex[:12]}"
+
+
+class LangChainModel(Model):
+    """A model served over HTTP through a LangChain chat model.
+
+    Retries are ours (see `_retry`), so the SDK's are turned off.
+    """
+
+    def __init__(self, name: str, *, retry: RetryPolicy | None = None) -> None:
+        super().__init__(name, retry=retry)
+        self._chats: dict[GenerateConfig, BaseChatModel] = {}
+
+    def prepare(self) -> None:
+        self._chat(GenerateConfig())
+
+    def _chat(self, config: GenerateConfig) -> BaseChatModel:
+        if config not in self._chats:
+            self._chats[config] = self._build_chat(config)
+        return self._chats[config]
+
+    def _build_chat(self, config: GenerateConfig) -> BaseChatModel:
+        raise NotImplementedError
+
+    def _generate(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        chat: Any = self._chat(config)
+        if tools:
+            chat = chat.bind_tools([tool.to_openai() for tool in tools])
+        reply = chat.invoke(to_langchain(messages))
+        return from_langchain(reply)
+
+
+class AnthropicModel(LangChainModel):
+    """`anthropic/<model>` through langchain-anthropic; key from ANTHROPIC_API_KEY."""
+
+    provider = "anthropic"
+
+    def __init__(
+        self, name: str, *, base_url: str | None = None, retry: RetryPolicy | None = None
+    ) -> None:
+        super().__init__(name, retry=retry)
+        self.api_key = require_env("ANTHROPIC_API_KEY", f"anthropic/{name}")
+        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+
+    def _build_chat(self, config: GenerateConfig) -> BaseChatModel:
+        try:
+            from langchain_anthropic import ChatAnthropic
+        except ImportError as exc:
+            raise PrerequisiteError(
+                "langchain-anthropic is not installed: pip install langchain-anthropic"
+            ) from exc
+        options: dict[str, Any] = {
+            "model": self.name,
+            "api_key": self.api_key,
+            "max_tokens": config.max_output_tokens,
+            "default_request_timeout": config.timeout_s,
+            "max_retries": 0,
+        }
+        if self.base_url:
+            options["base_url"] = self.base_url
+        if config.temperature is not None:
+            options["temperature"] = config.temperature
+        if config.stop:
+            options["stop"] = list(config.stop)
+        return ChatAnthropic(**options)
+
+
+class OpenAIModel(LangChainModel):
+    """`openai/<model>` through langchain-openai; key from OPENAI_API_KEY."""
+
+    provider = "openai"
+    key_var = "OPENAI_API_KEY"
+    base_url_var = "OPENAI_BASE_URL"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str | None = None,
+        tool_mode: ToolMode = "native",
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(name, retry=retry)
+        self.api_key = self._api_key()
+        self.base_url = base_url or os.environ.get(self.base_url_var) or None
+        self.tool_mode = tool_mode
+
+    def _api_key(self) -> str:
+        return require_env(self.key_var, self.id)
+
+    def _build_chat(self, config: GenerateConfig) -> BaseChatModel:
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as exc:
+            raise PrerequisiteError(
+                "langchain-openai is not installed: pip install langchain-openai"
+            ) from exc
+        options: dict[str, Any] = {
+            "model": self.name,
+            "api_key": self.api_key,
+            "max_tokens": config.max_output_tokens,
+            "timeout": config.timeout_s,
+            "max_retries": 0,
+            # Ask for usage in streamed replies too, so accounting never silently drops to zero.
+            "stream_usage": True,
+        }
+        if self.base_url:
+            options["base_url"] = self.base_url
+        for key in ("temperature", "seed"):
+            if (value := getattr(config, key)) is not None:
+                options[key] = value
+        if config.stop:
+            options["stop"] = list(config.stop)
+        return ChatOpenAI(**options)
+
+    def _generate(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        if tools and self.tool_mode == "json":
+            return self._generate_json_action(messages, tools, config)
+        return super()._generate(messages, tools, config)
+
+    def _generate_json_action(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        """For servers without tool calling: one JSON action under a response_format schema."""
+        schema = {"name": "action", "schema": action_schema(tools), "strict": False}
+        chat: Any = self._chat(config).bind(
+            response_format={"type": "json_schema", "json_schema": schema}
+        )
+        prompt = [Message.system(action_instructions(tools)), *_as_plain_turns(messages)]
+        raw = from_langchain(chat.invoke(to_langchain(prompt)))
+        call = parse_action(raw.text, tools, _new_id())
+        return raw.model_copy(update={"tool_calls": [call], "stop_reason": "tool_calls"})
+
+
+def _as_plain_turns(messages: list[Message]) -> list[Message]:
+    """Tool calls and results as plain text turns, for a server that knows no tool messages."""
+    from agents.models._actions import render_action
+
+    plain: list[Message] = []
+    for m in messages:
+        if m.role == "tool":
+            plain.append(Message.user(f"Tool result:\n{m.content}"))
+        elif m.tool_calls:
+            text = "\n".join(render_action(c) for c in m.tool_calls)
+            plain.append(Message.assistant(f"{m.content}\n{text}".strip()))
+        else:
+            plain.append(m)
+    return plain
+
+
+class OpenAICompatibleModel(OpenAIModel):
+    """`openai-compatible/<model>`: a server speaking the OpenAI chat API (Ollama, vLLM, llama.cpp).
+
+    Base URL from `base_url` or OPENAI_COMPATIBLE_BASE_URL; key from OPENAI_COMPATIBLE_API_KEY
+    (optional: local servers usually need none). `tool_mode="json"` is for servers without
+    native tool calling.
+    """
+
+    provider = "openai-compatible"
+    key_var = "OPENAI_COMPATIBLE_API_KEY"
+    base_url_var = "OPENAI_COMPATIBLE_BASE_URL"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str | None = None,
+        tool_mode: ToolMode = "native",
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(name, base_url=base_url, tool_mode=tool_mode, retry=retry)
+        if not self.base_url:
+            raise PrerequisiteError(
+                f"{self.id} needs a server: pass --base-url URL or set {self.base_url_var} "
+                "(e.g. http://127.0.0.1:11434/v1 for Ollama)"
+            )
+
+    def _api_key(self) -> str:
+        # Local servers accept any key; the OpenAI client insists on a non-empty one.
+        return os.environ.get(self.key_var, "").strip() or "not-needed"

@@ -1,0 +1,129 @@
+"""`mock/<name>`: a registered provider that replays scripted replies — a test double, not a model.
+
+A script is a list of replies, or a callable that sees the conversation and returns one. A reply
+is a string (text), a `RawReply`, or a dict with `text`, `tool_calls` ([{name, arguments, id?}]),
+`stop_reason`, `usage` ({input_tokens, output_tokens}) or `error` ({status, retry_after_s,
+message}: raise that HTTP error instead of replying). Without `usage`, tokens are whitespace-
+separated words. Every request is recorded; running out of script is an error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agents._errors import ModelError, ScriptExhaustedError
+from agents.models._base import Model
+from agents.models._retry import TRANSIENT_STATUS, RetryPolicy, TransientError
+from agents.models._types import GenerateConfig, Message, RawReply, ToolCall, ToolSpec
+
+ScriptItem = str | dict[str, Any] | RawReply
+Script = Sequence[ScriptItem] | Callable[[list[Message], list[ToolSpec]], ScriptItem]
+
+
+@dataclass(frozen=True)
+class MockRequest:
+    """One request the mock received."""
+
+    messages: list[Message]
+    tools: list[ToolSpec]
+    config: GenerateConfig
+
+
+class MockModel(Model):
+    """Replays a script of replies and records every request."""
+
+    provider = "mock"
+
+    def __init__(
+        self,
+        name: str = "scripted",
+        outputs: Script = (),
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(name, retry=retry or RetryPolicy(initial_backoff_s=0.0, jitter=0.0))
+        self._script = outputs
+        self._position = 0
+        self._ids = itertools.count(1)
+        self.requests: list[MockRequest] = []
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path, name: str | None = None, *, retry: RetryPolicy | None = None
+    ) -> MockModel:
+        """Load a script from YAML or JSON: a list of replies, or `{outputs: [...]}`."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ModelError(f"{path}: cannot read the mock script ({exc})") from exc
+        if isinstance(data, dict):
+            data = data.get("outputs")
+        if not isinstance(data, list):
+            raise ModelError(f"{path}: field 'outputs': expected a list of replies")
+        return cls(name or path.stem, data, retry=retry)
+
+    @property
+    def remaining(self) -> int | None:
+        """Replies left in a list script (None for a callable script)."""
+        if callable(self._script):
+            return None
+        return len(self._script) - self._position
+
+    def _generate(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        self.requests.append(MockRequest(list(messages), list(tools), config))
+        item = self._next_item(messages, tools)
+        return self._reply(item, messages)
+
+    def _next_item(self, messages: list[Message], tools: list[ToolSpec]) -> ScriptItem:
+        if callable(self._script):
+            return self._script(messages, tools)
+        if self._position >= len(self._script):
+            raise ScriptExhaustedError(
+                f"{self.id}: the script ran out after {len(self._script)} replies "
+                f"(request {len(self.requests)}); add replies to the script"
+            )
+        item = self._script[self._position]
+        self._position += 1
+        return item
+
+    def _reply(self, item: ScriptItem, messages: list[Message]) -> RawReply:
+        if isinstance(item, RawReply):
+            return item
+        if isinstance(item, str):
+            item = {"text": item}
+        if "error" in item:
+            raise self._error(item["error"])
+        calls = [self._call(c) for c in item.get("tool_calls", [])]
+        text = str(item.get("text", ""))
+        usage = item.get("usage") or {}
+        return RawReply(
+            text=text,
+            tool_calls=calls,
+            stop_reason=item.get("stop_reason", "tool_calls" if calls else "stop"),
+            input_tokens=usage.get("input_tokens", sum(len(m.content.split()) for m in messages)),
+            output_tokens=usage.get("output_tokens", len(text.split())),
+        )
+
+    def _call(self, call: dict[str, Any]) -> ToolCall:
+        call_id = call.get("id") or f"mock_call_{next(self._ids)}"
+        return ToolCall(id=call_id, name=call["name"], arguments=call.get("arguments", {}))
+
+    def _error(self, spec: dict[str, Any]) -> Exception:
+        status = int(spec.get("status", 500))
+        message = str(spec.get("message", f"scripted HTTP {status}"))
+        if status in TRANSIENT_STATUS:
+            return TransientError(
+                message, status_code=status, retry_after_s=spec.get("retry_after_s")
+            )
+        return ModelError(f"{self.id}: {message} (HTTP {status})")

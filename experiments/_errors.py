@@ -1,0 +1,11 @@
+"""Errors raised by the experiments package. Each message names the file, the field and the fix."""
+
+from __future__ import annotations
+
+
+class ExperimentsError(Exception):
+    """Root of the errors raised by `experiments`."""
+
+
+class TaskFormatError(ExperimentsError):
+    """A task folder or task.yaml that does not follow the task format."""

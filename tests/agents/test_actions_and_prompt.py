@@ -1,0 +1,102 @@
+"""Pure transforms: JSON-action schema and parsing, completion-prompt rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents import ActionParseError
+from agents.models import Message, ToolCall, ToolSpec, action_schema, parse_action
+from agents.models._prompt import render_completion_prompt, stop_sequences
+
+WRITE = ToolSpec(
+    name="write_file",
+    description="Write a file.",
+    parameters={
+        "type": "object",
+        "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+        "required": ["path", "content"],
+    },
+)
+DONE = ToolSpec(name="done", description="Finish.", parameters={"type": "object", "properties": {}})
+
+
+def test_action_schema_for_one_tool_is_a_closed_object() -> None:
+    schema = action_schema([WRITE])
+    assert schema["properties"]["tool"] == {"const": "write_file"}
+    assert schema["required"] == ["tool", "arguments"]
+    assert schema["properties"]["arguments"]["additionalProperties"] is False
+    assert WRITE.parameters.get("additionalProperties") is None  # the spec itself is untouched
+
+
+def test_action_schema_for_several_tools_is_one_of() -> None:
+    schema = action_schema([WRITE, DONE])
+    assert [v["properties"]["tool"]["const"] for v in schema["oneOf"]] == ["write_file", "done"]
+
+
+def test_action_schema_needs_a_tool() -> None:
+    with pytest.raises(ValueError):
+        action_schema([])
+
+
+def test_parse_action() -> None:
+    call = parse_action(
+        '{"tool": "write_file", "arguments": {"path": "a", "content": "b"}}', [WRITE, DONE], "c1"
+    )
+    assert call == ToolCall(id="c1", name="write_file", arguments={"path": "a", "content": "b"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "must be"),
+        ('{"tool": "nope", "arguments": {}}', "unknown tool 'nope'; known: done, write_file"),
+        ('{"tool": "write_file", "arguments": []}', "must be an object"),
+        (
+            '{"tool": "write_file", "arguments": {"path": "a"}}',
+            "missing required arguments: content",
+        ),
+    ],
+)
+def test_parse_action_errors_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ActionParseError, match=message):
+        parse_action(text, [WRITE, DONE], "c1")
+
+
+GOLDEN_PROMPT = """\
+You build software.
+
+You act by replying with exactly one JSON object:
+{"tool": NAME, "arguments": {...}}
+
+Tools:
+- done: Finish. Arguments: {}
+
+## Task
+Make a.py
+
+## Solution
+I will write it.
+{"arguments": {}, "tool": "done"}
+
+## Tool result
+finished
+
+## Solution
+"""
+
+
+def test_render_completion_prompt_golden() -> None:
+    messages = [
+        Message.system("You build software."),
+        Message.user("Make a.py"),
+        Message.assistant("I will write it.", [ToolCall(id="c1", name="done", arguments={})]),
+        Message.tool("finished", "c1"),
+    ]
+    assert render_completion_prompt(messages, [DONE]) == GOLDEN_PROMPT
+
+
+def test_stop_sequences_end_the_open_turn() -> None:
+    prompt = render_completion_prompt([Message.user("hi")])
+    assert prompt.endswith("## Solution\n")
+    assert "\n## " in stop_sequences()
