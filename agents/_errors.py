@@ -14,6 +14,13 @@ class PrerequisiteError(AgentsError):
 class ModelError(AgentsError):
     """A model call failed for good (after retries), or its reply could not be used."""
 
+    def __init__(self, message: str, *, status_code: int | None = None, retries: int = 0) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        """HTTP status of the last failure, when there was one."""
+        self.retries = retries
+        """Retries made before giving up."""
+
 
 class ScriptExhaustedError(ModelError):
     """A mock model was asked for more replies than its script holds."""

@@ -7,8 +7,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from agents._errors import AgentsError, ModelError
 from agents.models._pricing import cost_usd
-from agents.models._retry import RetryPolicy, call_with_retry
+from agents.models._retry import RetryOutcome, RetryPolicy, call_with_retry, status_code_of
 from agents.models._types import GenerateConfig, Message, ModelResponse, RawReply, ToolSpec, Usage
 
 RetryHook = Callable[[BaseException, float], None]
@@ -54,11 +55,18 @@ class Model(ABC):
         """One model turn: send the conversation, return the reply with its usage."""
         config = config or GenerateConfig()
         started = time.perf_counter()
-        raw, outcome = call_with_retry(
-            lambda: self._generate(messages, tools or [], config),
-            self.retry,
-            on_retry=self.on_retry,
-        )
+        outcome = RetryOutcome()
+        try:
+            raw = call_with_retry(
+                lambda: self._generate(messages, tools or [], config),
+                self.retry,
+                on_retry=self.on_retry,
+                outcome=outcome,
+            )
+        except AgentsError:
+            raise
+        except Exception as exc:
+            raise self._failure(exc, outcome.retries) from exc
         usage = self._usage(raw, time.perf_counter() - started, outcome.retries)
         with self._lock:
             self.calls.append(usage)
@@ -69,6 +77,14 @@ class Model(ABC):
             stop_reason=raw.stop_reason,
             usage=usage,
         )
+
+    def _failure(self, exc: Exception, retries: int) -> ModelError:
+        """A provider's final error as one ModelError that says what happened."""
+        code = status_code_of(exc)
+        status = f"HTTP {code}: " if code is not None else ""
+        tries = f" (after {retries} retries)" if retries else ""
+        detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        return ModelError(f"{self.id}: {status}{detail}{tries}", status_code=code, retries=retries)
 
     @property
     def usage(self) -> Usage:

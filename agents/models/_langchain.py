@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import uuid
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from agents._errors import PrerequisiteError
 from agents.models._actions import action_instructions, action_schema, parse_action
@@ -96,19 +97,45 @@ class LangChainModel(Model):
     Retries are ours (see `_retry`), so the SDK's are turned off.
     """
 
-    def __init__(self, name: str, *, retry: RetryPolicy | None = None) -> None:
+    key_var = ""
+    """Environment variable holding the API key."""
+    base_url_var = ""
+    """Environment variable that may hold the server URL."""
+
+    def __init__(self, name: str, *, base_url: str | None = None, retry: RetryPolicy | None = None):
         super().__init__(name, retry=retry)
+        self.api_key = self._api_key()
+        self.base_url = base_url or os.environ.get(self.base_url_var) or None
         self._chats: dict[GenerateConfig, BaseChatModel] = {}
+
+    def _api_key(self) -> str:
+        return require_env(self.key_var, self.id)
 
     def prepare(self) -> None:
         self._chat(GenerateConfig())
 
     def _chat(self, config: GenerateConfig) -> BaseChatModel:
         if config not in self._chats:
-            self._chats[config] = self._build_chat(config)
+            self._chats[config] = self._build_chat(self._options(config))
         return self._chats[config]
 
-    def _build_chat(self, config: GenerateConfig) -> BaseChatModel:
+    def _options(self, config: GenerateConfig) -> dict[str, Any]:
+        """Constructor options common to the LangChain chat models we use."""
+        options: dict[str, Any] = {
+            "model": self.name,
+            "api_key": self.api_key,
+            "max_tokens": config.max_output_tokens,
+            "max_retries": 0,
+        }
+        if self.base_url:
+            options["base_url"] = self.base_url
+        if config.temperature is not None:
+            options["temperature"] = config.temperature
+        if config.stop:
+            options["stop"] = list(config.stop)
+        return options
+
+    def _build_chat(self, options: dict[str, Any]) -> BaseChatModel:
         raise NotImplementedError
 
     def _generate(
@@ -121,39 +148,28 @@ class LangChainModel(Model):
         return from_langchain(reply)
 
 
+def _import_chat_class(module: str, name: str, package: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise PrerequisiteError(f"{package} is not installed: pip install {package}") from exc
+
+
 class AnthropicModel(LangChainModel):
     """`anthropic/<model>` through langchain-anthropic; key from ANTHROPIC_API_KEY."""
 
     provider = "anthropic"
+    key_var = "ANTHROPIC_API_KEY"
+    base_url_var = "ANTHROPIC_BASE_URL"
 
-    def __init__(
-        self, name: str, *, base_url: str | None = None, retry: RetryPolicy | None = None
-    ) -> None:
-        super().__init__(name, retry=retry)
-        self.api_key = require_env("ANTHROPIC_API_KEY", f"anthropic/{name}")
-        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+    def _options(self, config: GenerateConfig) -> dict[str, Any]:
+        return {**super()._options(config), "default_request_timeout": config.timeout_s}
 
-    def _build_chat(self, config: GenerateConfig) -> BaseChatModel:
-        try:
-            from langchain_anthropic import ChatAnthropic
-        except ImportError as exc:
-            raise PrerequisiteError(
-                "langchain-anthropic is not installed: pip install langchain-anthropic"
-            ) from exc
-        options: dict[str, Any] = {
-            "model": self.name,
-            "api_key": self.api_key,
-            "max_tokens": config.max_output_tokens,
-            "default_request_timeout": config.timeout_s,
-            "max_retries": 0,
-        }
-        if self.base_url:
-            options["base_url"] = self.base_url
-        if config.temperature is not None:
-            options["temperature"] = config.temperature
-        if config.stop:
-            options["stop"] = list(config.stop)
-        return ChatAnthropic(**options)
+    def _build_chat(self, options: dict[str, Any]) -> BaseChatModel:
+        chat_class = _import_chat_class(
+            "langchain_anthropic", "ChatAnthropic", "langchain-anthropic"
+        )
+        return cast("BaseChatModel", chat_class(**options))
 
 
 class OpenAIModel(LangChainModel):
@@ -171,38 +187,19 @@ class OpenAIModel(LangChainModel):
         tool_mode: ToolMode = "native",
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(name, retry=retry)
-        self.api_key = self._api_key()
-        self.base_url = base_url or os.environ.get(self.base_url_var) or None
+        super().__init__(name, base_url=base_url, retry=retry)
         self.tool_mode = tool_mode
 
-    def _api_key(self) -> str:
-        return require_env(self.key_var, self.id)
+    def _options(self, config: GenerateConfig) -> dict[str, Any]:
+        # stream_usage: usage in streamed replies too, so accounting never silently drops to zero.
+        options = {**super()._options(config), "timeout": config.timeout_s, "stream_usage": True}
+        if config.seed is not None:
+            options["seed"] = config.seed
+        return options
 
-    def _build_chat(self, config: GenerateConfig) -> BaseChatModel:
-        try:
-            from langchain_openai import ChatOpenAI
-        except ImportError as exc:
-            raise PrerequisiteError(
-                "langchain-openai is not installed: pip install langchain-openai"
-            ) from exc
-        options: dict[str, Any] = {
-            "model": self.name,
-            "api_key": self.api_key,
-            "max_tokens": config.max_output_tokens,
-            "timeout": config.timeout_s,
-            "max_retries": 0,
-            # Ask for usage in streamed replies too, so accounting never silently drops to zero.
-            "stream_usage": True,
-        }
-        if self.base_url:
-            options["base_url"] = self.base_url
-        for key in ("temperature", "seed"):
-            if (value := getattr(config, key)) is not None:
-                options[key] = value
-        if config.stop:
-            options["stop"] = list(config.stop)
-        return ChatOpenAI(**options)
+    def _build_chat(self, options: dict[str, Any]) -> BaseChatModel:
+        chat_class = _import_chat_class("langchain_openai", "ChatOpenAI", "langchain-openai")
+        return cast("BaseChatModel", chat_class(**options))
 
     def _generate(
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
@@ -253,15 +250,8 @@ class OpenAICompatibleModel(OpenAIModel):
     key_var = "OPENAI_COMPATIBLE_API_KEY"
     base_url_var = "OPENAI_COMPATIBLE_BASE_URL"
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        base_url: str | None = None,
-        tool_mode: ToolMode = "native",
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(name, base_url=base_url, tool_mode=tool_mode, retry=retry)
+    def __init__(self, name: str, **options: Any) -> None:
+        super().__init__(name, **options)
         if not self.base_url:
             raise PrerequisiteError(
                 f"{self.id} needs a server: pass --base-url URL or set {self.base_url_var} "

@@ -120,9 +120,13 @@ def call_with_retry(
     *,
     on_retry: Callable[[BaseException, float], None] | None = None,
     sleep: Callable[[float], Any] = time.sleep,
-) -> tuple[T, RetryOutcome]:
-    """Call `fn`, retrying transient errors under `policy`; re-raise the last error."""
-    outcome = RetryOutcome()
+    outcome: RetryOutcome | None = None,
+) -> T:
+    """Call `fn`, retrying transient errors under `policy`; re-raise the last error.
+
+    Retries and back-offs are recorded in `outcome`, which also serves when the call fails.
+    """
+    outcome = outcome if outcome is not None else RetryOutcome()
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -144,4 +148,4 @@ def call_with_retry(
         sleep=sleep,
         reraise=True,
     )
-    return retrying(fn), outcome
+    return retrying(fn)

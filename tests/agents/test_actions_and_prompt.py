@@ -7,16 +7,9 @@ import pytest
 from agents import ActionParseError
 from agents.models import Message, ToolCall, ToolSpec, action_schema, parse_action
 from agents.models._prompt import render_completion_prompt, stop_sequences
+from tests.agents.tools import WRITE_FILE
 
-WRITE = ToolSpec(
-    name="write_file",
-    description="Write a file.",
-    parameters={
-        "type": "object",
-        "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-        "required": ["path", "content"],
-    },
-)
+WRITE = WRITE_FILE
 DONE = ToolSpec(name="done", description="Finish.", parameters={"type": "object", "properties": {}})
 
 

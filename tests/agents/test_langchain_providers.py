@@ -9,19 +9,10 @@ from typing import Any
 import pytest
 
 from agents import ModelError, PrerequisiteError
-from agents.models import GenerateConfig, Message, Model, RetryPolicy, ToolSpec, get_model
+from agents.models import GenerateConfig, Message, Model, RetryPolicy, get_model
 from tests.agents import fake_llm_server as fake
 from tests.agents.fake_llm_server import FakeLLMServer
-
-WRITE_FILE = ToolSpec(
-    name="write_file",
-    description="Write a file in the workspace.",
-    parameters={
-        "type": "object",
-        "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-        "required": ["path", "content"],
-    },
-)
+from tests.agents.tools import WRITE_FILE
 
 
 @dataclass
@@ -148,9 +139,10 @@ def test_server_errors_retry_until_the_policy_gives_up(
     for _ in range(3):
         server.queue(flavor.error("api_error"), status=503)
     model = make(flavor, server, monkeypatch)
-    with pytest.raises(Exception) as info:
+    expected = rf"^{flavor.model}: HTTP 503: .*\(after 2 retries\)$"
+    with pytest.raises(ModelError, match=expected) as info:
         model.generate([Message.user("hi")])
-    assert getattr(info.value, "status_code", None) == 503
+    assert (info.value.status_code, info.value.retries) == (503, 2)
     assert len(server.requests) == FAST_RETRY.max_attempts
 
 
@@ -160,10 +152,22 @@ def test_client_errors_are_not_retried(
 ) -> None:
     server.queue(flavor.error("invalid_request_error"), status=400)
     model = make(flavor, server, monkeypatch)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(ModelError, match=f"^{flavor.model}: HTTP 400: ") as info:
         model.generate([Message.user("hi")])
-    assert getattr(info.value, "status_code", None) == 400
+    assert (info.value.status_code, info.value.retries) == (400, 0)
     assert len(server.requests) == 1
+
+
+def test_an_unreachable_server_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    model = get_model("openai-compatible/m", base_url=url, retry=FAST_RETRY)
+    with pytest.raises(ModelError, match=r"^openai-compatible/m: Connection error.*2 retries"):
+        model.generate([Message.user("hi")])
 
 
 def test_anthropic_overloaded_529_is_retried_with_retry_after_ms(

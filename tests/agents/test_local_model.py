@@ -6,29 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from agents.models import GenerateConfig, Message, ToolSpec, get_model
+from agents.models import GenerateConfig, Message, get_model
 from agents.models._local import model_path
+from tests.agents import tools
+from tests.agents.tools import WRITE_FILE
 
 pytestmark = pytest.mark.slow
 
-WRITE = ToolSpec(
-    name="write_file",
-    description="Write a file in the workspace.",
-    parameters={
-        "type": "object",
-        "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-        "required": ["path", "content"],
-    },
-)
-DONE = ToolSpec(
-    name="done",
-    description="Say the work is finished.",
-    parameters={
-        "type": "object",
-        "properties": {"summary": {"type": "string"}},
-        "required": ["summary"],
-    },
-)
+WRITE, DONE = WRITE_FILE, tools.DONE
 
 
 def test_the_model_file_is_assembled_once_into_the_cache() -> None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from agents.models._retry import (
+    RetryOutcome,
     RetryPolicy,
     TransientError,
     backoff_s,
@@ -82,11 +83,13 @@ def test_call_with_retry_sleeps_as_told_and_counts() -> None:
             raise errors.pop(0)
         return "ok"
 
-    result, outcome = call_with_retry(
+    outcome = RetryOutcome()
+    result = call_with_retry(
         flaky,
         RetryPolicy(max_attempts=5),
         on_retry=lambda exc, delay: seen.append((getattr(exc, "status_code", None), delay)),
         sleep=slept.append,
+        outcome=outcome,
     )
     assert result == "ok"
     assert outcome.retries == 2
@@ -102,9 +105,12 @@ def test_call_with_retry_gives_up_after_max_attempts() -> None:
         calls += 1
         raise StatusError(503)
 
+    outcome = RetryOutcome()
     with pytest.raises(StatusError):
-        call_with_retry(always_busy, RetryPolicy(max_attempts=3, jitter=0), sleep=lambda _: None)
+        policy = RetryPolicy(max_attempts=3, jitter=0)
+        call_with_retry(always_busy, policy, sleep=lambda _: None, outcome=outcome)
     assert calls == 3
+    assert outcome.retries == 2
 
 
 def test_call_with_retry_does_not_retry_final_errors() -> None:

@@ -164,3 +164,19 @@ def test_models_list_shows_providers_and_variables() -> None:
         "ANTHROPIC_API_KEY (unset)",
     ):
         assert expected in result.output
+
+
+def test_a_failed_model_call_is_one_line_and_exit_2() -> None:
+    from tests.agents.fake_llm_server import FakeLLMServer, openai_error
+
+    server = FakeLLMServer().start()
+    try:
+        server.queue(openai_error("invalid_api_key"), status=401)
+        result = runner.invoke(
+            app, ["models", "check", "openai-compatible/coder", "--base-url", f"{server.url}/v1"]
+        )
+    finally:
+        server.stop()
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: openai-compatible/coder: HTTP 401: ")
