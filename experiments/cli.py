@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from agents.models import ModelCheck
+    from experiments._check import TaskCheck
     from experiments._tasks import LoadedTask
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-tasks_app = typer.Typer(help="Task definitions: list and show them.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Task definitions: list, show and check them.", no_args_is_help=True)
 models_app = typer.Typer(
     help="Model providers: list them, check that a model answers.", no_args_is_help=True
 )
@@ -60,10 +61,11 @@ def user_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from agents import AgentsError
         from experiments._errors import ExperimentsError
+        from sandbox import SandboxError
 
         try:
             return command(*args, **kwargs)
-        except (AgentsError, ExperimentsError) as exc:
+        except (AgentsError, ExperimentsError, SandboxError) as exc:
             _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True)
             raise typer.Exit(USER_ERROR_EXIT) from None
 
@@ -119,6 +121,34 @@ def tasks_show(
         _print_json({**loaded.spec.model_dump(mode="json"), **_task_summary(loaded)})
     else:
         _print_task(loaded)
+
+
+@tasks_app.command("check")
+@user_errors
+def tasks_check(
+    tasks: Annotated[
+        list[str] | None, typer.Argument(help="Task ids or folders [default: every task].")
+    ] = None,
+    tasks_dir: TasksDir = None,
+    sandbox: Annotated[
+        str, typer.Option("--sandbox", help="Sandbox backend: auto, bwrap, local or docker.")
+    ] = "auto",
+    json: JsonFlag = False,
+) -> None:
+    """Prove each task's hidden tests pass on its reference and fail without it (in the sandbox).
+
+    Exits 1 unless every task scores 100 % on its reference, 0 % on an empty workspace and
+    below 100 % with one public function of the reference removed.
+    """
+    from experiments._check import check_tasks
+
+    checks = check_tasks(tasks, tasks_dir=tasks_dir, sandbox=sandbox)
+    if json:
+        _print_json([{**c.model_dump(mode="json"), "ok": c.ok} for c in checks])
+    else:
+        _print_checks(checks)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
 
 
 @models_app.command("list")
@@ -224,6 +254,24 @@ def _print_task(task: LoadedTask) -> None:
     console = _console()
     console.print(facts)
     console.print(Panel(Markdown(spec.prompt), title="prompt", title_align="left"))
+
+
+def _print_checks(checks: list[TaskCheck]) -> None:
+    from rich.table import Table
+
+    table = Table("task", "tests", "reference", "empty", "mutant", "removed", "result")
+    for c in checks:
+        mutant = "-" if c.mutant is None else f"{c.mutant:.0%}"
+        verdict = "[green]ok[/green]" if c.ok else "[red]FAIL[/red]"
+        row = (c.task, str(c.tests), f"{c.reference:.0%}", f"{c.empty:.0%}", mutant)
+        table.add_row(*row, c.removed or "-", verdict)
+    backend = checks[0].backend if checks else "-"
+    table.title = f"{sum(c.ok for c in checks)}/{len(checks)} task(s) ok (sandbox: {backend})"
+    console = _console()
+    console.print(table)
+    for c in checks:
+        for problem in c.problems:
+            console.print(f"[red]{c.task}:[/red] {problem}")
 
 
 def _print_check(result: ModelCheck) -> None:

@@ -9,7 +9,6 @@ import pytest
 import yaml
 
 from experiments import TaskFormatError, find_task, list_tasks, load_task
-from experiments._tasks import count_tests
 
 
 def rewrite(task_dir: Path, **changes: object) -> Path:
@@ -148,25 +147,6 @@ def test_missing_task_file(tmp_path: Path) -> None:
 def test_several_errors_are_summarised_on_one_line(task_dir: Path) -> None:
     rewrite(task_dir, title=None, difficulty="x", colour="y")
     assert error_of(task_dir).endswith("(and 2 more)")
-
-
-def test_count_tests_expands_literal_parametrize(tmp_path: Path) -> None:
-    test_file = tmp_path / "test_x.py"
-    test_file.write_text(
-        "import pytest\n"
-        "def test_a(): pass\n"
-        "@pytest.mark.parametrize('x', [1, 2, 3])\n"
-        "def test_b(x): pass\n"
-        "@pytest.mark.parametrize('x', VALUES)\n"
-        "def test_c(x): pass\n"
-        "def helper(): pass\n"
-        "class TestGroup:\n"
-        "    def test_d(self): pass\n"
-        "    def setup_method(self): pass\n"
-        "class Other:\n"
-        "    def test_e(self): pass\n"
-    )
-    assert count_tests(test_file) == 1 + 3 + 1 + 1
 
 
 def test_list_tasks_keeps_good_tasks_and_reports_bad_ones(tasks_dir: Path, task_dir: Path) -> None:

@@ -1,14 +1,13 @@
-"""Every bundled task is valid, and its hidden tests pass on its reference solution."""
+"""The bundled task suite: every task is valid, and the suite has the spread it promises.
+
+CI also runs `experiment tasks check` on every task (hidden tests pass on the reference, fail
+on an empty workspace and on a reference missing one public function).
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
+from collections import Counter
 from pathlib import Path
-
-import pytest
 
 from experiments import list_tasks
 
@@ -18,35 +17,27 @@ LISTING = list_tasks(tasks_dir=TASKS_DIR)
 
 def test_every_bundled_task_is_valid() -> None:
     assert LISTING.errors == ()
-    assert len(LISTING.tasks) >= 1
 
 
-@pytest.mark.parametrize("task", LISTING.tasks, ids=lambda t: t.id)
-def test_hidden_tests_pass_on_the_reference(task, tmp_path: Path) -> None:
-    # The reference is our own code: a plain subprocess is enough here. Copies keep the
-    # task folder free of caches.
-    workspace = tmp_path / "workspace"
-    shutil.copytree(task.reference_dir, workspace)
-    tests = shutil.copytree(task.hidden_tests_dir, tmp_path / "hidden_tests")
-    env = {**os.environ, "PYTHONPATH": str(workspace / task.spec.tests.import_root)}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-c",
-            os.devnull,
-            "--rootdir",
-            str(tmp_path),
-            str(tests),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=task.spec.tests.timeout_s,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"{task.hidden_test_count} passed" in result.stdout
+def test_the_suite_spread() -> None:
+    assert len(LISTING.tasks) >= 10
+    difficulties = Counter(t.spec.difficulty for t in LISTING.tasks)
+    assert difficulties["easy"] >= 3 and difficulties["medium"] >= 4 and difficulties["hard"] >= 3
+
+
+def test_every_task_has_enough_hidden_tests() -> None:
+    few = {t.id: t.hidden_test_count for t in LISTING.tasks if t.hidden_test_count < 15}
+    assert few == {}
+
+
+def test_reference_sizes_match_difficulty() -> None:
+    bounds = {"easy": (40, 130), "medium": (180, 450), "hard": (450, 1100)}
+    for task in LISTING.tasks:
+        lines = sum(
+            1
+            for path in task.reference_dir.rglob("*.py")
+            for line in path.read_text().splitlines()
+            if line.strip()
+        )
+        low, high = bounds[task.spec.difficulty]
+        assert low <= lines <= high, f"{task.id}: {lines} non-blank reference lines"

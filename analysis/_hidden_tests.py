@@ -1,0 +1,353 @@
+"""Running a task's hidden tests against any folder, in the sandbox, with per-test outcomes.
+
+Pass rate (DESIGN §6) is passed ÷ total: a test that errors, is skipped, times out or never ran
+counts as not passed. A test that kills its own process is marked as an error and the tests
+after it run in a fresh process; a run that reaches its timeout marks the running test
+`timeout` and the rest `not_run`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, computed_field
+
+from analysis._testcount import count_tests
+from sandbox import Limits, Mount, Sandbox, get_sandbox
+
+Outcome = Literal["passed", "failed", "error", "skipped", "timeout", "not_run"]
+OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped", "timeout", "not_run")
+PLUGIN_NAME = "regenlab_report"
+_COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache")
+
+
+class TestOutcome(BaseModel):
+    """The outcome of one hidden test."""
+
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    """pytest node id, relative to the hidden-tests folder."""
+    outcome: Outcome
+    """passed, failed, error, skipped, timeout or not_run."""
+    duration_s: float = 0.0
+    """Seconds spent in the test's setup, call and teardown."""
+    message: str = ""
+    """Why it did not pass (the assertion or exception, truncated)."""
+
+
+class HiddenTestRun(BaseModel):
+    """The hidden tests of one codebase: every test's outcome and the pass rate."""
+
+    outcomes: list[TestOutcome]
+    """One entry per hidden test, in collection order."""
+    backend: str
+    """Sandbox backend that ran the tests."""
+    weaknesses: list[str] = Field(default_factory=list)
+    """Sandbox guarantees not given for this run (empty for bwrap)."""
+    duration_s: float = 0.0
+    """Wall-clock seconds for the whole run, restarts included."""
+    timed_out: bool = False
+    """Whether the run reached its timeout."""
+    restarts: int = 0
+    """Times the test process died and the remaining tests were run in a new one."""
+    collection_errors: dict[str, str] = Field(default_factory=dict)
+    """Test files that failed to import or collect, with the error."""
+    output_tail: str = ""
+    """The end of pytest's output, for a reviewer."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total(self) -> int:
+        """Number of hidden tests."""
+        return len(self.outcomes)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> int:
+        """Number of tests that passed."""
+        return sum(1 for o in self.outcomes if o.outcome == "passed")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pass_rate(self) -> float:
+        """passed ÷ total (0 when there are no tests)."""
+        return self.passed / self.total if self.total else 0.0
+
+    def counts(self) -> dict[str, int]:
+        """Number of tests per outcome."""
+        return {name: sum(1 for o in self.outcomes if o.outcome == name) for name in OUTCOMES}
+
+
+@dataclass
+class _Events:
+    """What the plugin reported, accumulated over the processes of one run."""
+
+    collected: list[str] = field(default_factory=list)
+    reports: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    finished: set[str] = field(default_factory=set)
+    collect_errors: dict[str, str] = field(default_factory=dict)
+    session_finished: bool = False
+
+    def read(self, path: Path) -> None:
+        """Add the events of one process (a torn last line from a killed process is skipped)."""
+        self.session_finished = False
+        if not path.exists():
+            return
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                self._add(json.loads(line))
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+        path.unlink()
+
+    def _add(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "collected" and not self.collected:
+            self.collected = list(event["nodeids"])
+        elif kind == "collect_error":
+            self.collect_errors[event["nodeid"]] = event["message"]
+        elif kind == "start":
+            self.started.append(event["nodeid"])
+        elif kind == "report":
+            self.reports.setdefault(event["nodeid"], []).append(event)
+        elif kind == "finish":
+            self.finished.add(event["nodeid"])
+        elif kind == "session_finish":
+            self.session_finished = True
+
+    def interrupted(self) -> str | None:
+        """The test that was running when its process ended, if one was."""
+        running = [n for n in self.started if n not in self.finished]
+        return running[-1] if running else None
+
+    def pending(self) -> list[str]:
+        """Collected tests that have not finished."""
+        return [n for n in self.collected if n not in self.finished and n not in self.reports]
+
+
+def outcome_of(reports: list[dict[str, Any]]) -> TestOutcome:
+    """Fold the setup/call/teardown reports of one test into its outcome."""
+    verdict, message = _verdict({r["when"]: r for r in reports})
+    duration = sum(float(r.get("duration", 0.0)) for r in reports)
+    return TestOutcome(
+        nodeid=reports[0]["nodeid"], outcome=verdict, duration_s=duration, message=message
+    )
+
+
+def _verdict(phases: dict[str, dict[str, Any]]) -> tuple[Outcome, str]:
+    setup, call, teardown = (phases.get(p) for p in ("setup", "call", "teardown"))
+    if setup and setup["outcome"] != "passed":
+        return ("error" if setup["outcome"] == "failed" else "skipped"), setup["message"]
+    if call is None:
+        return "error", "the test never ran its body"
+    if call["outcome"] != "passed":
+        return call["outcome"], call["message"]
+    if teardown and teardown["outcome"] == "failed":
+        return "error", teardown["message"]
+    return "passed", ""
+
+
+@dataclass
+class _Run:
+    """One hidden-test run in progress: its temporary folders and what it has learned."""
+
+    sandbox: Sandbox
+    root: Path
+    import_root: str
+    events: _Events = field(default_factory=_Events)
+    outputs: list[str] = field(default_factory=list)
+    timed_out: bool = False
+    restarts: int = 0
+    crashed: dict[str, str] = field(default_factory=dict)
+    """Tests whose process died while they ran, with how it died."""
+    died: str | None = None
+    """How the last process ended, when it ended before pytest finished its session."""
+    weaknesses: list[str] = field(default_factory=list)
+
+    @property
+    def mounts(self) -> list[Mount]:
+        return [
+            Mount("hidden_tests", self.root / "hidden_tests"),
+            Mount("plugin", self.root / "plugin"),
+            Mount("report", self.root / "report", writable=True),
+        ]
+
+    def pytest(self, targets: list[str], timeout_s: float, collect_only: bool = False) -> None:
+        """Run pytest once on `targets` (node ids, or everything) and read its events."""
+        workspace = self.root / "workspace"
+        layout = self.sandbox.layout(workspace, self.mounts)
+        hidden = layout.mounts["hidden_tests"]
+        command = [layout.python, "-m", "pytest", "-q", "-p", PLUGIN_NAME, "-p", "no:cacheprovider"]
+        command += ["-c", os.devnull, "--rootdir", hidden, "--continue-on-collection-errors"]
+        command += ["--collect-only"] if collect_only else []
+        command += [f"{hidden}/{t}" for t in targets] or [hidden]
+        env = {
+            "PYTHONPATH": f"{layout.mounts['plugin']}:{layout.workspace}/{self.import_root}",
+            "REGENLAB_REPORT": f"{layout.mounts['report']}/events.jsonl",
+            # Only our plugin: whatever else is installed beside pytest stays out of the run.
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        }
+        result = self.sandbox.run(
+            command, workspace, limits=Limits(timeout_s=timeout_s), mounts=self.mounts, env=env
+        )
+        self.outputs.append(result.stdout + result.stderr)
+        self.timed_out = result.timed_out
+        self.weaknesses = result.weaknesses
+        self.events.read(self.root / "report" / "events.jsonl")
+        self.died = None
+        if not result.timed_out and not self.events.session_finished:
+            how = f"signal {result.signal}" if result.signal else f"exit code {result.exit_code}"
+            self.died = f"the test process died ({how})"
+            running = self.events.interrupted()
+            if running is not None:
+                self.crashed[running] = f"{self.died} during this test"
+                self.events.finished.add(running)
+
+    def should_restart(self, max_restarts: int) -> bool:
+        """Whether to run the remaining tests in a new process after this one died."""
+        return (
+            self.died is not None
+            and not self.timed_out
+            and bool(self.events.pending())
+            and self.restarts < max_restarts
+        )
+
+
+def run_hidden_tests(
+    code_dir: Path,
+    hidden_tests_dir: Path,
+    *,
+    import_root: str = ".",
+    timeout_s: float = 120.0,
+    expected: Sequence[str] | None = None,
+    sandbox: Sandbox | None = None,
+    max_restarts: int = 3,
+) -> HiddenTestRun:
+    """Run the tests in `hidden_tests_dir` against the code in `code_dir`, in the sandbox.
+
+    `expected` lists the node ids that should exist (collected on the reference solution);
+    tests missing from the run then count as `error` (their file failed to collect) or
+    `not_run`. Without it, the tests of uncollectable files are counted from their AST.
+    """
+    started = time.monotonic()
+    with _run_folder(code_dir, hidden_tests_dir) as root:
+        run = _Run(sandbox or get_sandbox(), root, import_root)
+        run.pytest([], timeout_s)
+        while run.should_restart(max_restarts):
+            run.restarts += 1
+            run.pytest(run.events.pending(), timeout_s - (time.monotonic() - started))
+        outcomes = _outcomes(run, expected, hidden_tests_dir)
+    return HiddenTestRun(
+        outcomes=outcomes,
+        backend=run.sandbox.name,
+        weaknesses=_weaknesses(run),
+        duration_s=time.monotonic() - started,
+        timed_out=run.timed_out,
+        restarts=run.restarts,
+        collection_errors=run.events.collect_errors,
+        output_tail="\n".join(run.outputs)[-4000:],
+    )
+
+
+def collect_hidden_tests(
+    code_dir: Path,
+    hidden_tests_dir: Path,
+    *,
+    import_root: str = ".",
+    timeout_s: float = 120.0,
+    sandbox: Sandbox | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """Node ids of the hidden tests as collected against `code_dir`, and collection errors."""
+    with _run_folder(code_dir, hidden_tests_dir) as root:
+        run = _Run(sandbox or get_sandbox(), root, import_root)
+        run.pytest([], timeout_s, collect_only=True)
+        return run.events.collected, run.events.collect_errors
+
+
+def _weaknesses(run: _Run) -> list[str]:
+    found = list(run.weaknesses)
+    if found:
+        found.append("hidden tests are copied read-only, but not mounted read-only")
+    return found
+
+
+def _outcomes(run: _Run, expected: Sequence[str] | None, hidden_dir: Path) -> list[TestOutcome]:
+    events = run.events
+    known = list(dict.fromkeys([*(expected or []), *events.collected]))
+    results: list[TestOutcome] = []
+    for nodeid in known:
+        results.append(_final(nodeid, run))
+    if expected is None:
+        results += _uncollected(events.collect_errors, hidden_dir)
+    return results
+
+
+def _final(nodeid: str, run: _Run) -> TestOutcome:
+    events = run.events
+    if nodeid in run.crashed:
+        return TestOutcome(nodeid=nodeid, outcome="error", message=run.crashed[nodeid])
+    if run.timed_out and nodeid == events.interrupted():
+        return TestOutcome(nodeid=nodeid, outcome="timeout", message="the run reached its timeout")
+    if nodeid in events.reports:
+        return outcome_of(events.reports[nodeid])
+    error = events.collect_errors.get(nodeid.split("::")[0])
+    if error is not None:
+        return TestOutcome(nodeid=nodeid, outcome="error", message=error)
+    reason = f"{run.died} before this test ran" if run.died else "the test did not run"
+    return TestOutcome(nodeid=nodeid, outcome="not_run", message=reason)
+
+
+def _uncollected(errors: dict[str, str], hidden_dir: Path) -> list[TestOutcome]:
+    """Placeholders for the tests of files that failed to collect, counted from their AST."""
+    placeholders = []
+    for file, message in errors.items():
+        path = hidden_dir / file
+        cases = count_tests(path) if path.is_file() else 0
+        placeholders += [
+            TestOutcome(nodeid=f"{file}::<uncollected {i}>", outcome="error", message=message)
+            for i in range(1, cases + 1)
+        ]
+    return placeholders
+
+
+@contextmanager
+def _run_folder(code_dir: Path, hidden_tests_dir: Path) -> Iterator[Path]:
+    """A private copy of the code and of the hidden tests, deleted when the run is over."""
+    root = Path(tempfile.mkdtemp(prefix="regenlab-tests-"))
+    try:
+        os.chmod(root, 0o755)
+        shutil.copytree(code_dir, root / "workspace", symlinks=True, ignore=_COPY_IGNORE)
+        shutil.copytree(hidden_tests_dir, root / "hidden_tests", ignore=_COPY_IGNORE)
+        _make_read_only(root / "hidden_tests")
+        (root / "plugin").mkdir()
+        plugin = Path(__file__).with_name("_pytest_report.py")
+        shutil.copyfile(plugin, root / "plugin" / f"{PLUGIN_NAME}.py")
+        (root / "report").mkdir()
+        yield root
+    finally:
+        _make_writable(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _make_read_only(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            os.chmod(path, 0o555 if path.is_dir() else 0o444)
+
+
+def _make_writable(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            os.chmod(path, stat.S_IMODE(path.lstat().st_mode) | stat.S_IWUSR | stat.S_IXUSR)

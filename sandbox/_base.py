@@ -1,0 +1,190 @@
+"""The one sandbox interface, and the process handling that every backend shares."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sandbox._capture import CappedReader
+from sandbox._env import build_env
+from sandbox._types import Layout, Limits, Mount, RunResult, SandboxError
+
+
+class Sandbox(ABC):
+    """Runs untrusted commands in a workspace under limits (DESIGN §5)."""
+
+    name: str = ""
+    """Backend name, recorded in every result."""
+    weaknesses: tuple[str, ...] = ()
+    """Guarantees this backend does not give; copied into every result."""
+
+    @abstractmethod
+    def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
+        """Paths of the workspace, the mounts and Python as the command will see them."""
+
+    @abstractmethod
+    def _argv(
+        self,
+        command: Sequence[str],
+        workspace: Path,
+        mounts: Sequence[Mount],
+        limits: Limits,
+        env: dict[str, str],
+    ) -> list[str]:
+        """The full argv that runs `command` with `env` inside this backend."""
+
+    def run(
+        self,
+        command: Sequence[str],
+        workspace: Path,
+        *,
+        limits: Limits | None = None,
+        mounts: Sequence[Mount] = (),
+        env: Mapping[str, str] | None = None,
+        stdin: str | None = None,
+    ) -> RunResult:
+        """Run `command` with `workspace` as its only writable folder (plus writable mounts)."""
+        limits = limits or Limits()
+        workspace = _checked_workspace(workspace)
+        _check_mounts(mounts)
+        layout = self.layout(workspace, mounts)
+        built = build_env(env, home=self._home(layout), path_prefix=str(Path(layout.python).parent))
+        argv = self._argv(command, workspace, mounts, limits, built.env)
+        with self._prepared(workspace, mounts):
+            result = _execute(
+                argv, self._process_env(built.env), self._cwd(workspace), limits, stdin, self._kill
+            )
+        return self._normalized(result).model_copy(
+            update={
+                "command": list(command),
+                "backend": self.name,
+                "dropped_env": built.dropped,
+                "weaknesses": list(self.weaknesses) + self._run_weaknesses(),
+            }
+        )
+
+    def _home(self, layout: Layout) -> str:
+        return "/tmp"
+
+    def _process_env(self, env: dict[str, str]) -> dict[str, str]:
+        """The environment of the process we start (the command's own, unless a CLI wraps it)."""
+        return env
+
+    def _cwd(self, workspace: Path) -> Path | None:
+        return None
+
+    @contextmanager
+    def _prepared(self, workspace: Path, mounts: Sequence[Mount]) -> Iterator[None]:
+        """Set the workspace up for the run and restore it afterwards (no-op by default)."""
+        yield
+
+    def _run_weaknesses(self) -> list[str]:
+        return []
+
+    def _normalized(self, result: RunResult) -> RunResult:
+        """The result as the command itself ended (undoing a wrapper's own exit conventions)."""
+        return result
+
+    def _kill(self, process: subprocess.Popen[bytes]) -> None:
+        """Kill the whole process tree of a run that is over its time."""
+        _kill_group(process)
+
+
+def _checked_workspace(workspace: Path) -> Path:
+    workspace = Path(workspace).resolve()
+    if not workspace.is_dir():
+        raise SandboxError(f"workspace {workspace} is not a folder; create it before running")
+    return workspace
+
+
+def _check_mounts(mounts: Sequence[Mount]) -> None:
+    names = [m.name for m in mounts]
+    for mount in mounts:
+        if not mount.name.isidentifier():
+            raise SandboxError(f"mount name {mount.name!r}: use an identifier, e.g. hidden_tests")
+        if not Path(mount.source).exists():
+            raise SandboxError(f"mount {mount.name}: {mount.source} does not exist")
+    if len(set(names)) != len(names):
+        raise SandboxError(f"mount names must be unique: {names}")
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _execute(
+    argv: list[str],
+    env: dict[str, str],
+    cwd: Path | None,
+    limits: Limits,
+    stdin: str | None,
+    kill: Callable[[subprocess.Popen[bytes]], None],
+) -> RunResult:
+    """Start `argv` in its own session, enforce the wall clock, collect capped output."""
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise SandboxError(f"cannot start {argv[0]}: {exc}") from exc
+    assert process.stdout is not None and process.stderr is not None
+    out = CappedReader(process.stdout, limits.output_bytes)
+    err = CappedReader(process.stderr, limits.output_bytes)
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(process, stdin), daemon=True).start()
+    timed_out = False
+    try:
+        process.wait(timeout=limits.timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill(process)
+        process.wait()
+    # A descendant that escaped the kill could hold the pipes open: never wait on it for long.
+    out.join(timeout=2.0)
+    err.join(timeout=2.0)
+    code = process.returncode
+    return RunResult(
+        command=argv,
+        backend="",
+        exit_code=code if code >= 0 else None,
+        signal=-code if code < 0 else None,
+        timed_out=timed_out,
+        duration_s=time.monotonic() - started,
+        stdout=out.text(),
+        stderr=err.text(),
+        stdout_truncated=out.truncated,
+        stderr_truncated=err.truncated,
+    )
+
+
+def _feed(process: subprocess.Popen[bytes], text: str) -> None:
+    assert process.stdin is not None
+    try:
+        process.stdin.write(text.encode())
+        process.stdin.close()
+    except BrokenPipeError:
+        pass
+
+
+def python_prefixes() -> list[Path]:
+    """Folders that hold the running Python and its packages (a virtualenv and its base)."""
+    prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    return sorted(prefixes)

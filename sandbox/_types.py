@@ -1,0 +1,88 @@
+"""Typed data of the sandbox boundary: limits, mounts, layout and run results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SandboxError(Exception):
+    """A sandbox that cannot run here (missing tool, refused namespace) or a bad request."""
+
+
+class Limits(BaseModel):
+    """Resource limits for one run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timeout_s: float = Field(default=60.0, gt=0)
+    """Wall-clock limit; at the limit the whole process tree is killed."""
+    cpu_s: int | None = Field(default=None, gt=0)
+    """CPU-seconds limit (RLIMIT_CPU); None means twice the timeout, rounded up."""
+    memory_mb: int = Field(default=2048, gt=0)
+    """Address-space limit per process, in MiB (RLIMIT_AS)."""
+    file_size_mb: int = Field(default=256, gt=0)
+    """Largest file a process may write, in MiB (RLIMIT_FSIZE)."""
+    processes: int = Field(default=256, gt=0)
+    """Processes and threads the sandbox user may have at once (RLIMIT_NPROC)."""
+    open_files: int = Field(default=512, gt=0)
+    """Open file descriptors per process (RLIMIT_NOFILE)."""
+    output_bytes: int = Field(default=1_000_000, gt=0)
+    """Bytes kept of stdout and of stderr each; the rest is read and dropped, never blocking."""
+
+    @property
+    def cpu_seconds(self) -> int:
+        """The effective CPU-seconds limit."""
+        return self.cpu_s if self.cpu_s is not None else int(2 * self.timeout_s) + 1
+
+
+class Mount(NamedTuple):
+    """An extra folder made visible to a run under a name."""
+
+    name: str
+    """Short name; inside isolating backends the folder appears at /mnt/<name>."""
+    source: Path
+    """The folder on this machine."""
+    writable: bool = False
+    """Whether the run may write to it (read-only otherwise)."""
+
+
+class Layout(NamedTuple):
+    """Where the workspace and the mounts are, as seen by the command inside the sandbox."""
+
+    workspace: str
+    mounts: dict[str, str]
+    python: str
+    """A Python interpreter (with this project's test tools) usable inside the sandbox."""
+
+
+class RunResult(BaseModel):
+    """What one sandboxed command did."""
+
+    command: list[str]
+    """The command, as given (before the backend's wrapping)."""
+    backend: str
+    """Which backend ran it."""
+    exit_code: int | None
+    """Exit status; None when the process was killed by a signal."""
+    signal: int | None = None
+    """The signal that killed the process, if any."""
+    timed_out: bool = False
+    """Whether the wall-clock limit was reached (the process tree was then killed)."""
+    duration_s: float
+    """Wall-clock seconds."""
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    dropped_env: list[str] = Field(default_factory=list)
+    """Names of environment variables refused because they look like secrets."""
+    weaknesses: list[str] = Field(default_factory=list)
+    """Guarantees of DESIGN §5 that this backend did not give for this run."""
+
+    @property
+    def ok(self) -> bool:
+        """Exited with status 0 in time."""
+        return self.exit_code == 0 and not self.timed_out

@@ -1,0 +1,5 @@
+"""Run the command line: ``python -m todo ...``."""
+
+from todo.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,244 @@
+"""The hidden-test runner: outcomes per test, pass rate, and bad input that never crashes it."""
+
+from __future__ import annotations
+
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analysis import collect_hidden_tests, run_hidden_tests
+
+GOOD_CODE = "def add(a, b):\n    return a + b\n"
+TESTS = """
+from calc import add
+
+def test_small():
+    assert add(1, 2) == 3
+
+def test_negative():
+    assert add(-1, -2) == -3
+
+def test_strings():
+    assert add("a", "b") == "ab"
+"""
+
+
+def make(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.fixture
+def hidden(tmp_path: Path) -> Path:
+    return make(tmp_path / "hidden", {"test_calc.py": TESTS})
+
+
+def outcomes(run) -> dict[str, str]:
+    return {o.nodeid.split("::")[-1]: o.outcome for o in run.outcomes}
+
+
+def test_all_pass_on_good_code(tmp_path: Path, hidden: Path) -> None:
+    run = run_hidden_tests(make(tmp_path / "code", {"calc.py": GOOD_CODE}), hidden, timeout_s=60)
+    assert (run.passed, run.total, run.pass_rate) == (3, 3, 1.0)
+    assert run.backend in {"bwrap", "local"}
+    assert run.model_dump()["pass_rate"] == 1.0
+
+
+def test_failures_are_per_test(tmp_path: Path, hidden: Path) -> None:
+    code = make(
+        tmp_path / "code", {"calc.py": "def add(a, b):\n    return a + b if a > 0 else 0\n"}
+    )
+    run = run_hidden_tests(code, hidden, timeout_s=60)
+    assert outcomes(run) == {
+        "test_small": "passed",
+        "test_negative": "failed",
+        "test_strings": "failed",
+    }
+    assert run.pass_rate == pytest.approx(1 / 3)
+    failed = next(o for o in run.outcomes if o.outcome == "failed")
+    assert "assert" in failed.message
+
+
+def test_empty_workspace_scores_zero_and_names_the_import_error(
+    tmp_path: Path, hidden: Path
+) -> None:
+    run = run_hidden_tests(make(tmp_path / "empty", {}), hidden, timeout_s=60)
+    assert run.total == 3 and run.pass_rate == 0.0
+    assert set(outcomes(run).values()) == {"error"}
+    assert "No module named 'calc'" in run.collection_errors["test_calc.py"]
+
+
+def test_expected_ids_fill_in_what_did_not_run(tmp_path: Path, hidden: Path) -> None:
+    reference = make(tmp_path / "ref", {"calc.py": GOOD_CODE})
+    expected, errors = collect_hidden_tests(reference, hidden)
+    assert errors == {} and len(expected) == 3
+    run = run_hidden_tests(make(tmp_path / "empty", {}), hidden, expected=expected, timeout_s=60)
+    assert [o.nodeid for o in run.outcomes] == expected
+    assert {o.outcome for o in run.outcomes} == {"error"}
+
+
+def test_a_syntax_error_in_the_workspace_is_a_result(tmp_path: Path, hidden: Path) -> None:
+    code = make(tmp_path / "code", {"calc.py": "def add(a, b)\n    return a + b\n"})
+    run = run_hidden_tests(code, hidden, timeout_s=60)
+    assert run.pass_rate == 0.0 and run.total == 3
+    assert "SyntaxError" in run.collection_errors["test_calc.py"]
+
+
+def test_hidden_tests_that_fail_to_import(tmp_path: Path) -> None:
+    broken = make(
+        tmp_path / "hidden",
+        {
+            "test_a.py": "import no_such_dependency\n\ndef test_x():\n    pass\n",
+            "test_b.py": "def test_y():\n    assert True\n",
+        },
+    )
+    run = run_hidden_tests(make(tmp_path / "code", {}), broken, timeout_s=60)
+    assert outcomes(run) == {"test_y": "passed", "<uncollected 1>": "error"}
+    assert run.pass_rate == 0.5
+
+
+def test_a_test_that_kills_its_process_fails_alone(tmp_path: Path) -> None:
+    tests = make(
+        tmp_path / "hidden",
+        {
+            "test_k.py": """
+        import os, signal
+
+        def test_before():
+            assert True
+
+        def test_suicide():
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        def test_exit():
+            os._exit(0)
+
+        def test_after():
+            assert True
+        """
+        },
+    )
+    run = run_hidden_tests(make(tmp_path / "code", {}), tests, timeout_s=60)
+    assert outcomes(run) == {
+        "test_before": "passed",
+        "test_suicide": "error",
+        "test_exit": "error",
+        "test_after": "passed",
+    }
+    assert run.restarts == 2
+    died = {o.nodeid.split("::")[-1]: o.message for o in run.outcomes}
+    assert "signal 9" in died["test_suicide"] and "exit code 0" in died["test_exit"]
+
+
+def test_a_hanging_test_times_out_and_the_rest_did_not_run(tmp_path: Path) -> None:
+    tests = make(
+        tmp_path / "hidden",
+        {
+            "test_h.py": """
+        import time
+
+        def test_first():
+            assert True
+
+        def test_hangs():
+            time.sleep(3600)
+
+        def test_never():
+            assert True
+        """
+        },
+    )
+    run = run_hidden_tests(make(tmp_path / "code", {}), tests, timeout_s=4)
+    assert run.timed_out
+    assert outcomes(run) == {
+        "test_first": "passed",
+        "test_hangs": "timeout",
+        "test_never": "not_run",
+    }
+    assert run.pass_rate == pytest.approx(1 / 3)
+
+
+def test_skips_and_teardown_errors_do_not_count_as_passed(tmp_path: Path) -> None:
+    tests = make(
+        tmp_path / "hidden",
+        {
+            "test_s.py": """
+        import pytest
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown")
+
+        def test_skipped():
+            pytest.skip("not today")
+
+        def test_teardown(broken_teardown):
+            assert True
+
+        @pytest.fixture
+        def broken_setup():
+            raise RuntimeError("setup")
+
+        def test_setup(broken_setup):
+            assert True
+        """
+        },
+    )
+    run = run_hidden_tests(make(tmp_path / "code", {}), tests, timeout_s=60)
+    assert outcomes(run) == {
+        "test_skipped": "skipped",
+        "test_teardown": "error",
+        "test_setup": "error",
+    }
+    assert run.pass_rate == 0.0
+
+
+def test_code_under_test_cannot_alter_the_hidden_tests(tmp_path: Path) -> None:
+    # On import, the code tries to rewrite every test file it can find so that it passes.
+    evil = """
+        import pathlib
+        for root in ("/mnt", "/tmp", ".."):
+            for path in pathlib.Path(root).rglob("test_*.py"):
+                try:
+                    path.write_text("def test_forged():\\n    assert True\\n")
+                except OSError:
+                    pass
+
+        def value():
+            return 1
+        """
+    tests = make(
+        tmp_path / "hidden",
+        {"test_v.py": "from evil import value\n\ndef test_value():\n    assert value() == 2\n"},
+    )
+    original = (tests / "test_v.py").read_text()
+    run = run_hidden_tests(make(tmp_path / "code", {"evil.py": evil}), tests, timeout_s=60)
+    assert outcomes(run) == {"test_value": "failed"}
+    assert (tests / "test_v.py").read_text() == original
+
+
+def test_run_folders_are_gone_afterwards(tmp_path: Path, hidden: Path) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("regenlab-tests-*"))
+    run_hidden_tests(make(tmp_path / "code", {"calc.py": GOOD_CODE}), hidden, timeout_s=60)
+    assert set(Path(tempfile.gettempdir()).glob("regenlab-tests-*")) <= before
+
+
+def test_the_code_folder_is_not_changed(tmp_path: Path, hidden: Path) -> None:
+    code = make(
+        tmp_path / "code", {"calc.py": GOOD_CODE + "open('side_effect.txt', 'w').write('x')\n"}
+    )
+    run_hidden_tests(code, hidden, timeout_s=60)
+    assert sorted(p.name for p in code.iterdir()) == ["calc.py"]
+
+
+def test_import_root(tmp_path: Path, hidden: Path) -> None:
+    code = make(tmp_path / "code", {"src/calc.py": GOOD_CODE})
+    assert run_hidden_tests(code, hidden, import_root="src", timeout_s=60).pass_rate == 1.0
+    assert run_hidden_tests(code, hidden, timeout_s=60).pass_rate == 0.0
