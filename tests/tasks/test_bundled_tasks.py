@@ -31,13 +31,13 @@ def test_every_task_has_enough_hidden_tests() -> None:
 
 
 def test_reference_sizes_match_difficulty() -> None:
-    bounds = {"easy": (40, 130), "medium": (180, 450), "hard": (450, 1100)}
+    # Lines of reference code (wc -l), and modules: one for easy, 2-4 for medium, 5+ for hard.
+    lines_bounds = {"easy": (50, 130), "medium": (200, 400), "hard": (500, 1000)}
+    module_bounds = {"easy": (1, 1), "medium": (2, 4), "hard": (5, 99)}
     for task in LISTING.tasks:
-        lines = sum(
-            1
-            for path in task.reference_dir.rglob("*.py")
-            for line in path.read_text().splitlines()
-            if line.strip()
-        )
-        low, high = bounds[task.spec.difficulty]
-        assert low <= lines <= high, f"{task.id}: {lines} non-blank reference lines"
+        files = list(task.reference_dir.rglob("*.py"))
+        lines = sum(len(path.read_text().splitlines()) for path in files)
+        low, high = lines_bounds[task.spec.difficulty]
+        assert low <= lines <= high, f"{task.id}: {lines} reference lines"
+        low, high = module_bounds[task.spec.difficulty]
+        assert low <= len(files) <= high, f"{task.id}: {len(files)} modules"
