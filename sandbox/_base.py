@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sandbox._capture import CappedReader
 from sandbox._env import build_env
-from sandbox._types import Layout, Limits, Mount, RunResult, SandboxError
+from sandbox._owner import lent_to_sandbox_user
+from sandbox._types import Layout, Limits, Mount, RunRequest, RunResult, SandboxError
 
 
 class Sandbox(ABC):
@@ -30,16 +31,12 @@ class Sandbox(ABC):
     def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
         """Paths of the workspace, the mounts and Python as the command will see them."""
 
+    runs_as_sandbox_user: bool = False
+    """Whether a root caller's command runs as `nobody`, who must be lent the writable folders."""
+
     @abstractmethod
-    def _argv(
-        self,
-        command: Sequence[str],
-        workspace: Path,
-        mounts: Sequence[Mount],
-        limits: Limits,
-        env: dict[str, str],
-    ) -> list[str]:
-        """The full argv that runs `command` with `env` inside this backend."""
+    def _argv(self, request: RunRequest) -> list[str]:
+        """The full argv that runs the request's command inside this backend."""
 
     def run(
         self,
@@ -57,7 +54,7 @@ class Sandbox(ABC):
         _check_mounts(mounts)
         layout = self.layout(workspace, mounts)
         built = build_env(env, home=self._home(layout), path_prefix=str(Path(layout.python).parent))
-        argv = self._argv(command, workspace, mounts, limits, built.env)
+        argv = self._argv(RunRequest(command, workspace, mounts, limits, built.env))
         with self._prepared(workspace, mounts):
             result = _execute(
                 argv, self._process_env(built.env), self._cwd(workspace), limits, stdin, self._kill
@@ -83,8 +80,12 @@ class Sandbox(ABC):
 
     @contextmanager
     def _prepared(self, workspace: Path, mounts: Sequence[Mount]) -> Iterator[None]:
-        """Set the workspace up for the run and restore it afterwards (no-op by default)."""
-        yield
+        """Lend the writable folders to the sandbox user for the run, where that applies."""
+        if not (self.runs_as_sandbox_user and os.geteuid() == 0):
+            yield
+            return
+        with lent_to_sandbox_user([workspace, *(Path(m.source) for m in mounts if m.writable)]):
+            yield
 
     def _run_weaknesses(self) -> list[str]:
         return []

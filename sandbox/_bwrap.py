@@ -6,15 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
 from sandbox._base import Sandbox, python_prefixes
-from sandbox._owner import SANDBOX_UID, lent_to_sandbox_user
-from sandbox._types import Layout, Limits, Mount, RunResult, SandboxError
+from sandbox._owner import SANDBOX_UID
+from sandbox._types import Layout, Limits, Mount, RunRequest, RunResult, SandboxError
 
 WORKSPACE = "/workspace"
 INSTALL_HINT = "apt-get install bubblewrap"
@@ -154,14 +153,10 @@ class BwrapSandbox(Sandbox):
     def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
         return Layout(WORKSPACE, {m.name: f"/mnt/{m.name}" for m in mounts}, sys.executable)
 
-    def _argv(
-        self,
-        command: Sequence[str],
-        workspace: Path,
-        mounts: Sequence[Mount],
-        limits: Limits,
-        env: dict[str, str],
-    ) -> list[str]:
+    runs_as_sandbox_user = True
+
+    def _argv(self, request: RunRequest) -> list[str]:
+        command, workspace, mounts, limits, _ = request
         return bwrap_argv(command, workspace, mounts, limits, host_facts(), self.bwrap)
 
     def _normalized(self, result: RunResult) -> RunResult:
@@ -170,12 +165,3 @@ class BwrapSandbox(Sandbox):
         if code is not None and 128 < code < 128 + 65:
             return result.model_copy(update={"exit_code": None, "signal": code - 128})
         return result
-
-    @contextmanager
-    def _prepared(self, workspace: Path, mounts: Sequence[Mount]) -> Iterator[None]:
-        if not host_facts().is_root:
-            yield
-            return
-        writable = [workspace, *(Path(m.source) for m in mounts if m.writable)]
-        with lent_to_sandbox_user(writable):
-            yield

@@ -6,14 +6,13 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 from sandbox._base import Sandbox, _kill_group
-from sandbox._owner import SANDBOX_UID, lent_to_sandbox_user
-from sandbox._types import Layout, Limits, Mount, SandboxError
+from sandbox._owner import SANDBOX_UID
+from sandbox._types import Layout, Limits, Mount, RunRequest, SandboxError
 
 DEFAULT_IMAGE = "python:3.11-slim"
 WORKSPACE = "/workspace"
@@ -77,18 +76,11 @@ class DockerSandbox(Sandbox):
     def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
         return Layout(WORKSPACE, {m.name: f"/mnt/{m.name}" for m in mounts}, "python")
 
-    def _argv(
-        self,
-        command: Sequence[str],
-        workspace: Path,
-        mounts: Sequence[Mount],
-        limits: Limits,
-        env: dict[str, str],
-    ) -> list[str]:
+    runs_as_sandbox_user = True
+
+    def _argv(self, request: RunRequest) -> list[str]:
         name = f"regenlab-{uuid.uuid4().hex[:12]}"
-        return docker_argv(
-            command, workspace, mounts, limits, env, image=self.image, name=name, docker=self.docker
-        )
+        return docker_argv(*request, image=self.image, name=name, docker=self.docker)
 
     def _process_env(self, env: dict[str, str]) -> dict[str, str]:
         # The docker CLI needs its own settings (DOCKER_HOST, ...); the container gets `env` by -e.
@@ -100,11 +92,3 @@ class DockerSandbox(Sandbox):
         if name:
             subprocess.run([self.docker, "kill", name], capture_output=True, timeout=30)
         _kill_group(process)
-
-    @contextmanager
-    def _prepared(self, workspace: Path, mounts: Sequence[Mount]) -> Iterator[None]:
-        if os.geteuid() != 0:
-            yield
-            return
-        with lent_to_sandbox_user([workspace, *(Path(m.source) for m in mounts if m.writable)]):
-            yield

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from sandbox._base import Sandbox
-from sandbox._types import Layout, Limits, Mount
+from sandbox._types import Layout, Limits, Mount, RunRequest
 
 # Runs in the child: apply the limits, then become the command. Kept tiny and dependency-free.
 _LAUNCHER = """\
@@ -58,15 +58,9 @@ class LocalSandbox(Sandbox):
     def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
         return Layout(str(workspace), {m.name: str(m.source) for m in mounts}, sys.executable)
 
-    def _argv(
-        self,
-        command: Sequence[str],
-        workspace: Path,
-        mounts: Sequence[Mount],
-        limits: Limits,
-        env: dict[str, str],
-    ) -> list[str]:
-        return [sys.executable, "-I", "-c", _LAUNCHER, json.dumps(rlimits(limits)), *command]
+    def _argv(self, request: RunRequest) -> list[str]:
+        limits = json.dumps(rlimits(request.limits))
+        return [sys.executable, "-I", "-c", _LAUNCHER, limits, *request.command]
 
     def _home(self, layout: Layout) -> str:
         return _home()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -47,6 +48,16 @@ class Mount(NamedTuple):
     """The folder on this machine."""
     writable: bool = False
     """Whether the run may write to it (read-only otherwise)."""
+
+
+class RunRequest(NamedTuple):
+    """Everything a backend needs to build its command line for one run."""
+
+    command: Sequence[str]
+    workspace: Path
+    mounts: Sequence[Mount]
+    limits: Limits
+    env: dict[str, str]
 
 
 class Layout(NamedTuple):
