@@ -1,5 +1,6 @@
 """The builder and regenerator agents, their tools and journal, and the model providers."""
 
+from agents._agent import AgentContext, AgentLimits, AgentRun, run_agent
 from agents._errors import (
     ActionParseError,
     AgentsError,
@@ -8,12 +9,34 @@ from agents._errors import (
     ScriptExhaustedError,
     UnknownModelError,
 )
+from agents._journal import ENTRY_KINDS, CodePolicy, Journal, JournalEntry, code_violation
+from agents._prompts import ARMS, Arm, builder_prompt, journal_styles, regenerator_prompt
+from agents._tools import Toolbox, ToolResult
+from agents._workspace import PathRefused, Workspace
 
 __all__ = [
+    "ARMS",
+    "ENTRY_KINDS",
     "ActionParseError",
+    "AgentContext",
+    "AgentLimits",
+    "AgentRun",
     "AgentsError",
+    "Arm",
+    "CodePolicy",
+    "Journal",
+    "JournalEntry",
     "ModelError",
+    "PathRefused",
     "PrerequisiteError",
     "ScriptExhaustedError",
+    "ToolResult",
+    "Toolbox",
     "UnknownModelError",
+    "Workspace",
+    "builder_prompt",
+    "code_violation",
+    "journal_styles",
+    "regenerator_prompt",
+    "run_agent",
 ]

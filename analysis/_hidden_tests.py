@@ -28,6 +28,7 @@ from sandbox import Limits, Mount, Sandbox, get_sandbox
 Outcome = Literal["passed", "failed", "error", "skipped", "timeout", "not_run"]
 OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped", "timeout", "not_run")
 PLUGIN_NAME = "regenlab_report"
+PYTEST_FAILED = "(pytest)"
 _COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache")
 
 
@@ -269,11 +270,17 @@ def collect_hidden_tests(
     timeout_s: float = 120.0,
     sandbox: Sandbox | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    """Node ids of the hidden tests as collected against `code_dir`, and collection errors."""
+    """Node ids of the hidden tests as collected against `code_dir`, and collection errors.
+
+    When pytest itself could not start, the errors hold its output under the key `(pytest)`.
+    """
     with _run_folder(code_dir, hidden_tests_dir) as root:
         run = _Run(sandbox or get_sandbox(), root, import_root)
         run.pytest([], timeout_s, collect_only=True)
-        return run.events.collected, run.events.collect_errors
+        errors = dict(run.events.collect_errors)
+        if not run.events.collected and not errors:
+            errors[PYTEST_FAILED] = "\n".join(run.outputs).strip()[-2000:] or "no output"
+        return run.events.collected, errors
 
 
 def _weaknesses(run: _Run) -> list[str]:

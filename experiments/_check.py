@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeGuard
 from pydantic import BaseModel, Field
 
 from analysis import HiddenTestRun, collect_hidden_tests, run_hidden_tests
+from analysis._hidden_tests import PYTEST_FAILED
 from experiments._tasks import LoadedTask, find_task, list_tasks
 from sandbox import Sandbox, get_sandbox
 
@@ -110,10 +111,15 @@ def check_task(task: LoadedTask, sandbox: Sandbox) -> TaskCheck:
 
 
 def _problems(check: TaskCheck, errors: dict[str, str], reference: HiddenTestRun) -> list[str]:
-    problems = [f"{file} does not collect against the reference" for file in errors]
+    problems = [
+        f"pytest collected nothing: {message.splitlines()[-1]}"
+        if file == PYTEST_FAILED
+        else f"{file} does not collect against the reference"
+        for file, message in errors.items()
+    ]
     if check.tests == 0:
         problems.append("no hidden test was collected")
-    if check.reference < 1.0:
+    if check.tests and check.reference < 1.0:
         failing = [o.nodeid for o in reference.outcomes if o.outcome != "passed"]
         shown = ", ".join(failing[:3]) + (" ..." if len(failing) > 3 else "")
         problems.append(f"the reference fails {len(failing)} hidden test(s): {shown}")

@@ -7,7 +7,8 @@ Heavy modules (pydantic models, LangChain, llama.cpp) are imported inside comman
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from agents.models import ModelCheck
     from experiments._check import TaskCheck
+    from experiments._results import TrialResult
     from experiments._tasks import LoadedTask
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,6 +89,84 @@ def root(
     ] = False,
 ) -> None:
     """Journal-and-regenerate experiments on AI coding agents."""
+
+
+@app.command("run")
+@user_errors
+def run(
+    task: Annotated[str, typer.Argument(help="The task: a task.yaml, its folder, or a task id.")],
+    builder_model: Annotated[
+        str, typer.Option("--builder-model", help="provider/model of the builder.")
+    ] = "local/gemma-3-270m",
+    regenerator_model: Annotated[
+        str, typer.Option("--regenerator-model", help="provider/model of the regenerator.")
+    ] = "local/gemma-3-270m",
+    arms: Annotated[
+        str, typer.Option("--arms", help="Comma-separated: journal, prompt, journal+prompt, none.")
+    ] = "journal,prompt",
+    journal_style: Annotated[
+        str, typer.Option("--journal-style", help="narrative, structured or terse.")
+    ] = "structured",
+    code_policy: Annotated[
+        str, typer.Option("--code-policy", help="Code in the journal: none, snippets or any.")
+    ] = "none",
+    snippet_lines: Annotated[
+        int, typer.Option("--snippet-lines", min=1, help="Longest snippet under 'snippets'.")
+    ] = 5,
+    trials: Annotated[int, typer.Option("--trials", min=1, help="Trials to run.")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="Folder for run directories.")] = Path("runs"),
+    sandbox: Annotated[
+        str, typer.Option("--sandbox", help="auto, bwrap, local or docker.")
+    ] = "auto",
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Server URL for openai-compatible models.")
+    ] = None,
+    max_turns: Annotated[
+        int | None, typer.Option("--max-turns", min=1, help="Override the task's turn limit.")
+    ] = None,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", help="Cost limit per agent, in USD.")
+    ] = None,
+) -> None:
+    """Run the journal-and-regenerate experiment on one task."""
+    from experiments._runner import run_experiment
+
+    with _progress() as on_event:
+        results = run_experiment(
+            task,
+            builder_model=builder_model,
+            regenerator_model=regenerator_model,
+            arms=[a.strip() for a in arms.split(",") if a.strip()],
+            journal_style=journal_style,
+            code_policy=code_policy,
+            snippet_lines=snippet_lines,
+            trials=trials,
+            out=out,
+            sandbox=sandbox,
+            base_url=base_url,
+            max_turns=max_turns,
+            max_cost=max_cost,
+            on_event=on_event,
+        )
+    for result in results:
+        _print_trial(result)
+    if any(r.status != "completed" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command("resume")
+@user_errors
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory made by `experiment run`.")],
+) -> None:
+    """Continue a killed or interrupted run from its last completed step."""
+    from experiments._runner import resume_run
+
+    with _progress(run_dir) as on_event:
+        result = resume_run(run_dir, on_event=on_event)
+    _print_trial(result)
+    if result.status != "completed":
+        raise typer.Exit(1)
 
 
 @tasks_app.command("list")
@@ -199,6 +279,64 @@ def models_check(
         _print_json(result.model_dump(mode="json"))
     else:
         _print_check(result)
+
+
+@contextmanager
+def _progress(run_dir: Path | None = None) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Print workflow events as they come; on Ctrl-C, say how to resume."""
+    console = _console()
+    state = {"run_dir": str(run_dir) if run_dir else None}
+
+    def on_event(event: dict[str, Any]) -> None:
+        if "run_dir" in event:
+            state["run_dir"] = event["run_dir"]
+            console.print(f"[bold]trial {event['trial']}/{event['of']}[/bold] → {event['run_dir']}")
+        elif "tool" in event:
+            mark = "[red]✗[/red]" if event["error"] else "·"
+            console.print(
+                f"  {mark} {event['role']} turn {event['turn']}: {event['tool']} {event['target']}"
+                f"  [dim]({event['output_tokens']} output tokens)[/dim]"
+            )
+        elif "pass_rate" in event:
+            console.print(f"  hidden tests on {event['codebase']}: {event['pass_rate']:.0%}")
+        elif "model" in event:
+            console.print(f"[cyan]{event['step']}[/cyan] with {event['model']}")
+        elif event.get("step") == "seal_journal":
+            console.print(f"[cyan]seal_journal[/cyan]: {event['entries']} entries")
+
+    try:
+        yield on_event
+    except KeyboardInterrupt:
+        where = state["run_dir"] or "RUN_DIR"
+        _console(stderr=True).print(f"interrupted; resume with: experiment resume {where}")
+        raise typer.Exit(130) from None
+
+
+def _print_trial(result: TrialResult) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table("codebase", "pass rate", "passed", "fidelity", "agent stop", "turns", "cost")
+    for name, tests in result.tests.items():
+        agent = result.builder if name == "original" else result.regenerators.get(name)
+        fid = result.fidelity.get(name)
+        cost = agent.usage.cost_usd if agent else None
+        table.add_row(
+            name,
+            f"{tests.pass_rate:.0%}",
+            f"{tests.passed}/{tests.total}",
+            "-" if name == "original" else ("undefined" if fid is None else f"{fid:.2f}"),
+            agent.stop_reason if agent else "-",
+            str(agent.turns) if agent else "-",
+            "unknown" if cost is None else f"${cost:.4f}",
+        )
+    table.title = f"{result.task}: {result.status} ({result.run_dir})"
+    console.print(table)
+    if result.error:
+        console.print(f"[red]error:[/red] {result.error}")
+        console.print(f"resume with: experiment resume {result.run_dir}")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
 
 
 def _print_json(data: Any) -> None:

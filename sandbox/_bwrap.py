@@ -66,8 +66,9 @@ def _ancestors(paths: Sequence[Path], covered: Sequence[str]) -> list[str]:
     for path in paths:
         for parent in PurePosixPath(path).parents:
             text = str(parent)
-            if text != "/" and not any(text == c or text.startswith(f"{c}/") for c in covered):
-                wanted.add(text)
+            if text in ("/", "/tmp") or any(text == c or text.startswith(f"{c}/") for c in covered):
+                continue
+            wanted.add(text)
     return sorted(wanted, key=lambda p: (p.count("/"), p))
 
 
@@ -103,12 +104,13 @@ def bwrap_argv(
         argv += ["--symlink", target, path] if target else ["--ro-bind", path, path]
     for path in facts.etc_files:
         argv += ["--ro-bind", path, path]
+    # /tmp first: a Python that lives under /tmp (a virtualenv there) is then bound on top of it.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     prefixes = [p for p in facts.python_prefixes if not str(p).startswith("/usr/")]
     for folder in _ancestors(prefixes, covered=["/usr", "/etc"]):
         argv += ["--perms", "0755", "--dir", folder]
     for prefix in prefixes:
         argv += ["--ro-bind", str(prefix), str(prefix)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     if workspace is not None:
         argv += ["--bind", str(workspace), WORKSPACE, "--chdir", WORKSPACE]
     if mounts:

@@ -50,7 +50,21 @@ def action_instructions(tools: list[ToolSpec]) -> str:
     for tool in tools:
         params = json.dumps(tool.parameters.get("properties", {}), sort_keys=True)
         lines.append(f"- {tool.name}: {tool.description} Arguments: {params}")
+    # Small base models imitate what they see: one complete example anchors the format.
+    lines += ["", f"Example: {json.dumps(_example(tools[0]))}"]
     return "\n".join(lines)
+
+
+def _example(tool: ToolSpec) -> dict[str, Any]:
+    """A well-formed action for `tool`, with placeholder values of the right types."""
+    placeholders = {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": []}
+    properties = tool.parameters.get("properties", {})
+    arguments = {
+        name: placeholders.get(schema.get("type", "string"), "...")
+        for name, schema in properties.items()
+        if name in tool.parameters.get("required", [])
+    }
+    return {"tool": tool.name, "arguments": arguments}
 
 
 def render_action(call: ToolCall) -> str:

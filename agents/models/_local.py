@@ -20,7 +20,7 @@ from typing import Any
 from agents._errors import PrerequisiteError
 from agents.models._actions import action_schema, parse_action
 from agents.models._base import Model
-from agents.models._prompt import render_completion_prompt, stop_sequences
+from agents.models._prompt import fit_prompt, stop_sequences
 from agents.models._retry import RetryPolicy
 from agents.models._types import GenerateConfig, Message, RawReply, ToolSpec
 
@@ -142,9 +142,15 @@ class LocalModel(Model):
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
     ) -> RawReply:
         loaded = self._llama()
-        prompt = render_completion_prompt(messages, tools)
+        max_tokens = min(config.max_output_tokens, self.info.context_tokens // 4)
+        prompt = fit_prompt(
+            messages,
+            tools,
+            self.info.context_tokens - max_tokens,
+            lambda text: len(loaded.llama.tokenize(text.encode("utf-8"))),
+        )
         options: dict[str, Any] = {
-            "max_tokens": config.max_output_tokens,
+            "max_tokens": max_tokens,
             "temperature": 0.2 if config.temperature is None else config.temperature,
             "repeat_penalty": 1.1,
             "stop": [*stop_sequences(), *config.stop],

@@ -2,15 +2,19 @@
 
 A script is a list of replies, or a callable that sees the conversation and returns one. A reply
 is a string (text), a `RawReply`, or a dict with `text`, `tool_calls` ([{name, arguments, id?}]),
-`stop_reason`, `usage` ({input_tokens, output_tokens}) or `error` ({status, retry_after_s,
-message}: raise that HTTP error instead of replying). Without `usage`, tokens are whitespace-
-separated words. Every request is recorded; running out of script is an error.
+`stop_reason`, `usage` ({input_tokens, output_tokens}), `delay_s` (sleep first, like a real
+model's latency) or `error` ({status, retry_after_s, message}: raise that HTTP error instead of
+replying). Without `usage`, tokens are whitespace-separated words. Every request is recorded
+(and appended to the file named by $REGENLAB_MOCK_LOG, if set); running out of script is an
+error.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ import yaml
 from agents._errors import ModelError, ScriptExhaustedError
 from agents.models._base import Model
 from agents.models._retry import TRANSIENT_STATUS, RetryPolicy, TransientError
-from agents.models._types import GenerateConfig, Message, RawReply, ToolCall, ToolSpec
+from agents.models._types import GenerateConfig, Message, RawReply, ToolCall, ToolSpec, Usage
 
 ScriptItem = str | dict[str, Any] | RawReply
 Script = Sequence[ScriptItem] | Callable[[list[Message], list[ToolSpec]], ScriptItem]
@@ -47,8 +51,11 @@ class MockModel(Model):
         outputs: Script = (),
         *,
         retry: RetryPolicy | None = None,
+        cost_per_call: float = 0.0,
     ) -> None:
         super().__init__(name, retry=retry or RetryPolicy(initial_backoff_s=0.0, jitter=0.0))
+        self.cost_per_call = cost_per_call
+        """A simulated price per call, for testing budgets (real mock calls cost nothing)."""
         self._script = outputs
         self._position = 0
         self._ids = itertools.count(1)
@@ -71,6 +78,10 @@ class MockModel(Model):
             raise ModelError(f"{path}: field 'outputs': expected a list of replies")
         return cls(name or path.stem, data, retry=retry)
 
+    def _usage(self, raw: RawReply, latency_s: float, retries: int) -> Usage:
+        usage = super()._usage(raw, latency_s, retries)
+        return usage.model_copy(update={"cost_usd": self.cost_per_call})
+
     @property
     def remaining(self) -> int | None:
         """Replies left in a list script (None for a callable script)."""
@@ -82,8 +93,18 @@ class MockModel(Model):
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
     ) -> RawReply:
         self.requests.append(MockRequest(list(messages), list(tools), config))
+        self._log(messages)
         item = self._next_item(messages, tools)
+        if isinstance(item, dict) and item.get("delay_s"):
+            time.sleep(float(item["delay_s"]))
         return self._reply(item, messages)
+
+    def _log(self, messages: list[Message]) -> None:
+        path = os.environ.get("REGENLAB_MOCK_LOG")
+        if path:
+            line = {"model": self.id, "request": len(self.requests), "messages": len(messages)}
+            with open(path, "a", encoding="utf-8") as stream:
+                stream.write(json.dumps(line) + "\n")
 
     def _next_item(self, messages: list[Message], tools: list[ToolSpec]) -> ScriptItem:
         if callable(self._script):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agents.models._actions import action_instructions, render_action
 from agents.models._types import Message, ToolSpec
 
@@ -34,6 +36,31 @@ def _render_turn(message: Message) -> str:
         calls = "\n".join(render_action(call) for call in message.tool_calls)
         body = f"{body}\n{calls}" if body else calls
     return f"{TURN_MARK}{_HEADINGS[message.role]}\n{body}"
+
+
+def fit_prompt(
+    messages: list[Message],
+    tools: list[ToolSpec] | None,
+    budget: int,
+    count: Callable[[str], int],
+) -> str:
+    """The longest prompt within `budget` tokens: the oldest turns go first.
+
+    The system message and the first user message (the task) always stay, and so does the
+    latest turn; a note marks where turns were left out.
+    """
+    prompt = render_completion_prompt(messages, tools)
+    if count(prompt) <= budget:
+        return prompt
+    head = [m for m in messages[:2]]
+    rest = list(messages[2:])
+    while len(rest) > 1:
+        rest.pop(0)
+        note = Message.user("(earlier turns left out to fit the context window)")
+        prompt = render_completion_prompt([*head, note, *rest], tools)
+        if count(prompt) <= budget:
+            return prompt
+    return prompt
 
 
 def stop_sequences() -> list[str]:

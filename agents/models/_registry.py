@@ -107,6 +107,9 @@ def _local(name: str, **options: Any) -> Model:
 def _mock(name: str, *, script: str | Path | None = None, **options: Any) -> Model:
     from agents.models._mock import MockModel
 
+    if script is None and name.endswith((".yaml", ".yml", ".json")):
+        # `mock/path/to/script.yaml`: the model string names its own script.
+        script = name
     if script is not None:
         return MockModel.from_file(script, name=name, **options)
     return MockModel(name, **options)

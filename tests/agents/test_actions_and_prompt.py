@@ -65,6 +65,8 @@ You act by replying with exactly one JSON object:
 Tools:
 - done: Finish. Arguments: {}
 
+Example: {"tool": "done", "arguments": {}}
+
 ## Task
 Make a.py
 
@@ -93,3 +95,17 @@ def test_stop_sequences_end_the_open_turn() -> None:
     prompt = render_completion_prompt([Message.user("hi")])
     assert prompt.endswith("## Solution\n")
     assert "\n## " in stop_sequences()
+
+
+def test_fit_prompt_drops_the_oldest_turns_first() -> None:
+    from agents.models._prompt import fit_prompt
+
+    messages = [Message.system("sys"), Message.user("the task")]
+    messages += [Message.user(f"turn {i} " + "x" * 100) for i in range(10)]
+    words = len  # one "token" per character keeps the arithmetic visible
+    full = render_completion_prompt(messages)
+    assert fit_prompt(messages, None, len(full), words) == full
+    fitted = fit_prompt(messages, None, 600, words)
+    assert len(fitted) <= 600
+    assert "sys" in fitted and "the task" in fitted and "turn 9" in fitted
+    assert "turn 0" not in fitted and "left out to fit the context window" in fitted

@@ -40,6 +40,14 @@ def test_bwrap_as_a_user_uses_a_user_namespace() -> None:
     assert "--fsize=8388608:8388608" in argv and "--cpu=21:21" in argv
 
 
+def test_a_python_under_tmp_is_bound_over_the_private_tmp() -> None:
+    facts = HostFacts(False, (Path("/tmp/clone/.venv"),), (), ())
+    argv = bwrap_argv(["x"], Path("/w"), [], LIMITS, facts)
+    joined = " ".join(argv)
+    assert joined.index("--tmpfs /tmp") < joined.index("--ro-bind /tmp/clone/.venv")
+    assert "--perms 0755 --dir /tmp/clone " in joined and "--dir /tmp " not in joined
+
+
 def test_bwrap_as_root_drops_to_nobody_without_capabilities() -> None:
     argv = bwrap_argv(["true"], Path("/w"), [], LIMITS, facts(is_root=True))
     assert "--unshare-user" not in argv

@@ -1,0 +1,235 @@
+"""The agent loop as a LangGraph graph: a model turn, its tool calls, again, until done or a limit.
+
+The model, the tools and the limits arrive in the graph's runtime context; nothing is built
+inside the nodes. Transient model errors that survive the model's own retries propagate, so the
+workflow's node retry policy can restart the agent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from agents._errors import ActionParseError, ModelError
+from agents._tools import Toolbox
+from agents.models import GenerateConfig, Message, Model, ModelResponse, Usage
+
+StopReason = Literal["done", "max_turns", "max_output_tokens", "timeout", "max_cost", "model_error"]
+NUDGE = "Act with a tool call. When the work is finished, call `done`."
+
+
+class AgentLimits(BaseModel):
+    """When an agent is stopped."""
+
+    max_turns: int = 40
+    max_output_tokens: int = 60_000
+    timeout_s: float = 900.0
+    max_cost_usd: float | None = None
+    tokens_per_turn: int = 4096
+    """Output tokens allowed in one model turn."""
+
+    def describe(self) -> str:
+        """The limits in words, for the prompt."""
+        cost = f", ${self.max_cost_usd:.2f}" if self.max_cost_usd is not None else ""
+        return (
+            f"{self.max_turns} turns, {self.max_output_tokens} output tokens, "
+            f"{int(self.timeout_s)} s{cost}"
+        )
+
+
+class AgentRun(BaseModel):
+    """How one agent run went."""
+
+    role: str
+    """builder, or regenerator:<arm>."""
+    model: str
+    """provider/model."""
+    stop_reason: StopReason
+    """Why it stopped."""
+    turns: int
+    """Model turns taken."""
+    usage: Usage
+    """Tokens, cost, latency and retries summed over the run."""
+    duration_s: float
+    """Wall-clock seconds."""
+    sandbox_s: float = 0.0
+    """Seconds spent in sandboxed commands."""
+    tool_errors: int = 0
+    """Tool calls refused or failed."""
+    error: str | None = None
+    """The model error that stopped it, if any."""
+    summary: str = ""
+    """What the agent said when it called done."""
+
+
+@dataclass
+class AgentContext:
+    """Everything the loop needs, injected from outside."""
+
+    role: str
+    model: Model
+    toolbox: Toolbox
+    limits: AgentLimits
+    transcript: Path | None = None
+    on_event: Callable[[dict[str, Any]], None] = lambda event: None
+    seed: int | None = None
+
+
+@dataclass
+class _State:
+    messages: list[Message]
+    turns: int = 0
+    usage: Usage = field(default_factory=Usage.zero)
+    started: float = field(default_factory=time.monotonic)
+    stop: StopReason | None = None
+    tool_errors: int = 0
+    error: str | None = None
+    summary: str = ""
+    recorded: int = 0
+    """Messages already written to the transcript."""
+
+
+def _limit_reached(state: _State, limits: AgentLimits) -> StopReason | None:
+    if state.turns >= limits.max_turns:
+        return "max_turns"
+    if state.usage.output_tokens >= limits.max_output_tokens:
+        return "max_output_tokens"
+    if time.monotonic() - state.started >= limits.timeout_s:
+        return "timeout"
+    cost = state.usage.cost_usd
+    if limits.max_cost_usd is not None and cost is not None and cost >= limits.max_cost_usd:
+        return "max_cost"
+    return None
+
+
+def _model_node(state: _State, context: AgentContext) -> _State:
+    state.stop = _limit_reached(state, context.limits)
+    if state.stop is not None:
+        return state
+    remaining = context.limits.max_output_tokens - state.usage.output_tokens
+    state.turns += 1
+    # A fresh seed per turn: the same seed every turn makes sampling models repeat themselves.
+    seed = None if context.seed is None else context.seed * 1000 + state.turns
+    config = GenerateConfig(
+        max_output_tokens=max(1, min(context.limits.tokens_per_turn, remaining)), seed=seed
+    )
+    try:
+        reply = context.model.generate(state.messages, tools=context.toolbox.specs(), config=config)
+    except ActionParseError as exc:
+        # A malformed action is the model's mistake, not an outage: say so and go on.
+        state.messages.append(Message.user(f"error: {exc}. {NUDGE}"))
+        state.tool_errors += 1
+        _record(context, state, None, str(exc))
+        return state
+    except ModelError as exc:
+        if exc.status_code is not None and exc.status_code in {408, 429, 500, 502, 503, 504, 529}:
+            raise
+        state.stop, state.error = "model_error", str(exc)
+        return state
+    state.usage = state.usage + reply.usage
+    state.messages.append(reply.as_message())
+    _record(context, state, reply, None)
+    return state
+
+
+def _tools_node(state: _State, context: AgentContext) -> _State:
+    last = state.messages[-1]
+    if not last.tool_calls:
+        state.messages.append(Message.user(NUDGE))
+        return state
+    for call in last.tool_calls:
+        result = context.toolbox.call(call)
+        state.messages.append(Message.tool(result.text, call.id))
+        state.tool_errors += result.error
+        event = {"role": context.role, "turn": state.turns, "tool": call.name}
+        event |= {"target": _brief(call.arguments), "error": result.error}
+        context.on_event(event | {"output_tokens": state.usage.output_tokens})
+        if result.done:
+            state.stop, state.summary = "done", str(call.arguments.get("summary", ""))
+    return state
+
+
+def _brief(arguments: dict[str, Any]) -> str:
+    for key in ("path", "command", "kind"):
+        if key in arguments:
+            return str(arguments[key])[:80]
+    return ""
+
+
+def _record(
+    context: AgentContext, state: _State, reply: ModelResponse | None, error: str | None
+) -> None:
+    """Append one turn to the transcript.
+
+    Each line holds the messages added since the previous line and the reply (or the error), so
+    the request of every turn is the concatenation of the lines' messages up to it.
+    """
+    if context.transcript is None:
+        return
+    sent_until = len(state.messages) - (1 if reply is not None or error is not None else 0)
+    entry = {
+        "turn": state.turns,
+        "role": context.role,
+        "model": context.model.id,
+        "new_messages": [
+            m.model_dump(mode="json") for m in state.messages[state.recorded : sent_until]
+        ],
+        "reply": reply.model_dump(mode="json") if reply else None,
+        "error": error,
+    }
+    if state.turns == 1:
+        entry["tools"] = [t.model_dump(mode="json") for t in context.toolbox.specs()]
+    state.recorded = len(state.messages)
+    with context.transcript.open("a", encoding="utf-8") as stream:
+        stream.write(json.dumps(entry) + "\n")
+
+
+def _graph() -> Any:
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.runtime import Runtime
+
+    def model(state: _State, runtime: Runtime[AgentContext]) -> _State:
+        return _model_node(state, runtime.context)
+
+    def tools(state: _State, runtime: Runtime[AgentContext]) -> _State:
+        return _tools_node(state, runtime.context)
+
+    def after(state: _State) -> str:
+        return (
+            END if state.stop else ("tools" if state.messages[-1].role == "assistant" else "model")
+        )
+
+    graph = StateGraph(_State, context_schema=AgentContext)
+    graph.add_node("model", model)
+    graph.add_node("tools", tools)
+    graph.add_edge(START, "model")
+    graph.add_conditional_edges("model", after, ["tools", "model", END])
+    graph.add_conditional_edges("tools", lambda s: END if s.stop else "model", ["model", END])
+    return graph.compile()
+
+
+def run_agent(system_prompt: str, task: str, context: AgentContext) -> AgentRun:
+    """Run the agent loop until it calls done or reaches a limit."""
+    state = _State(messages=[Message.system(system_prompt), Message.user(task)])
+    limit = 3 * context.limits.max_turns + 10
+    final = _graph().invoke(state, context=context, config={"recursion_limit": limit})
+    if isinstance(final, dict):
+        final = _State(**final)
+    return AgentRun(
+        role=context.role,
+        model=context.model.id,
+        stop_reason=final.stop or "max_turns",
+        turns=final.turns,
+        usage=final.usage,
+        duration_s=time.monotonic() - final.started,
+        sandbox_s=context.toolbox.sandbox_seconds,
+        tool_errors=final.tool_errors,
+        error=final.error,
+        summary=final.summary,
+    )

@@ -1,0 +1,149 @@
+"""The agents' tools: files in the workspace, commands in the sandbox, the journal, done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents._journal import ENTRY_KINDS, Journal
+from agents._workspace import PathRefused, Workspace
+from agents.models import ToolCall, ToolSpec
+from sandbox import Limits, Sandbox
+
+RUN_OUTPUT_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a tool call returned to the agent."""
+
+    text: str
+    error: bool = False
+    done: bool = False
+
+
+def _string(description: str) -> dict[str, str]:
+    return {"type": "string", "description": description}
+
+
+def _spec(name: str, description: str, required: list[str], **props: dict[str, Any]) -> ToolSpec:
+    schema = {"type": "object", "properties": props, "required": required}
+    return ToolSpec(name=name, description=description, parameters=schema)
+
+
+FILE_TOOLS = (
+    _spec(
+        "write_file",
+        "Create or replace a text file in the workspace (committed to git).",
+        ["path", "content"],
+        path=_string("Path relative to the workspace."),
+        content=_string("The whole new content of the file."),
+    ),
+    _spec(
+        "read_file", "Read a text file of the workspace.", ["path"], path=_string("Relative path.")
+    ),
+    _spec(
+        "list_files", "List the files of the workspace.", [], path=_string("Folder, default '.'.")
+    ),
+    _spec(
+        "delete_file", "Delete a file of the workspace.", ["path"], path=_string("Relative path.")
+    ),
+    _spec(
+        "run",
+        "Run a shell command in the workspace, in a sandbox without network "
+        "(e.g. `python -m pytest -q`). Returns the exit code and output.",
+        ["command"],
+        command=_string("The shell command."),
+    ),
+    _spec("done", "Say the work is finished.", ["summary"], summary=_string("What was built.")),
+)
+JOURNAL_TOOL = _spec(
+    "journal",
+    "Append an entry to your journal.",
+    ["kind", "text"],
+    kind={"type": "string", "enum": list(ENTRY_KINDS), "description": "Kind of entry."},
+    text=_string("The entry."),
+    files={"type": "array", "items": {"type": "string"}, "description": "Files it is about."},
+)
+
+
+class Toolbox:
+    """Executes tool calls for one agent, confined to its workspace."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        sandbox: Sandbox,
+        *,
+        journal: Journal | None = None,
+        commit_label: Callable[[], str] = lambda: "",
+        run_timeout_s: float = 60.0,
+    ) -> None:
+        self.workspace = workspace
+        self.sandbox = sandbox
+        self.journal = journal
+        self.commit_label = commit_label
+        self.run_timeout_s = run_timeout_s
+        self.sandbox_seconds = 0.0
+
+    def specs(self) -> list[ToolSpec]:
+        """The tools this agent may call."""
+        return [*FILE_TOOLS, JOURNAL_TOOL] if self.journal is not None else list(FILE_TOOLS)
+
+    def call(self, call: ToolCall) -> ToolResult:
+        """Run one tool call; errors come back as a tool error the agent can read."""
+        handler = getattr(self, f"_{call.name}", None)
+        if handler is None or call.name not in {s.name for s in self.specs()}:
+            return ToolResult(f"error: unknown tool {call.name!r}", error=True)
+        try:
+            result: ToolResult = handler(**call.arguments)
+        except TypeError as exc:
+            return ToolResult(f"error: bad arguments for {call.name}: {exc}", error=True)
+        except (PathRefused, FileNotFoundError, ValueError, UnicodeError) as exc:
+            return ToolResult(f"error: {exc}", error=True)
+        return result
+
+    def _message(self, action: str) -> str:
+        label = self.commit_label()
+        return f"{action} [{label}]" if label else action
+
+    def _write_file(self, path: str, content: str) -> ToolResult:
+        sha = self.workspace.write(path, content, self._message(f"write {path}"))
+        return ToolResult(f"wrote {path} ({len(content)} chars, commit {sha or 'unchanged'})")
+
+    def _read_file(self, path: str) -> ToolResult:
+        return ToolResult(self.workspace.read(path))
+
+    def _list_files(self, path: str = ".") -> ToolResult:
+        files = self.workspace.files(path)
+        return ToolResult("\n".join(files) if files else "(no files)")
+
+    def _delete_file(self, path: str) -> ToolResult:
+        sha = self.workspace.delete(path, self._message(f"delete {path}"))
+        return ToolResult(f"deleted {path} (commit {sha})")
+
+    def _run(self, command: str) -> ToolResult:
+        layout = self.sandbox.layout(self.workspace.root)
+        result = self.sandbox.run(
+            ["sh", "-c", command],
+            self.workspace.root,
+            limits=Limits(timeout_s=self.run_timeout_s),
+            env={"PATH": f"{Path(layout.python).parent}:/usr/local/bin:/usr/bin:/bin"},
+        )
+        self.sandbox_seconds += result.duration_s
+        self.workspace.commit_all(self._message(f"run {command[:60]}"))
+        status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
+        output = (result.stdout + result.stderr)[-RUN_OUTPUT_CHARS:]
+        return ToolResult(f"{status}\n{output}", error=not result.ok)
+
+    def _journal(self, kind: str, text: str, files: list[str] | None = None) -> ToolResult:
+        assert self.journal is not None
+        if kind not in ENTRY_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(ENTRY_KINDS)}")
+        entry = self.journal.add(kind, text, files)
+        return ToolResult(f"added {entry.label}")
+
+    def _done(self, summary: str) -> ToolResult:
+        return ToolResult(f"finished: {summary}", done=True)

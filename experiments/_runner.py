@@ -1,0 +1,150 @@
+"""Running and resuming trials: the library functions behind `experiment run` and `resume`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from agents.models import Model, get_model
+from experiments._config import RunConfig
+from experiments._errors import ExperimentsError
+from experiments._results import TrialResult
+from experiments._rundir import new_run_dir, read_run_file, write_results, write_run_file
+from experiments._tasks import find_task
+from experiments._workflow import EventHandler, TrialContext, build_graph, checkpointer
+from sandbox import get_sandbox
+
+ModelSpec = str | Model
+RegeneratorSpec = str | Model | Callable[[str], Model]
+
+
+def run_experiment(
+    task: str | Path,
+    *,
+    builder_model: ModelSpec | None = None,
+    regenerator_model: RegeneratorSpec | None = None,
+    arms: Sequence[str] = ("journal", "prompt"),
+    journal_style: str = "structured",
+    code_policy: str = "none",
+    snippet_lines: int = 5,
+    trials: int = 1,
+    out: Path = Path("runs"),
+    sandbox: str = "auto",
+    base_url: str | None = None,
+    max_turns: int | None = None,
+    tokens_per_turn: int | None = None,
+    max_cost: float | None = None,
+    seed: int = 0,
+    on_event: EventHandler | None = None,
+) -> list[TrialResult]:
+    """Run `trials` trials of the journal-and-regenerate experiment on one task.
+
+    Models are `provider/model` strings or `Model` instances (the regenerator may also be a
+    callable that builds one per arm). Each trial gets its own run directory under `out`.
+    """
+    loaded = find_task(str(task))
+    results = []
+    for trial in range(trials):
+        config = _config(
+            task=loaded.task_file.resolve(),
+            builder_model=_model_id(builder_model),
+            regenerator_model=_model_id(regenerator_model),
+            arms=list(arms),
+            journal_style=journal_style,
+            code_policy={"name": code_policy, "max_lines": snippet_lines},
+            sandbox=sandbox,
+            base_url=base_url,
+            max_turns=max_turns,
+            tokens_per_turn=tokens_per_turn,
+            max_cost_usd=max_cost,
+            seed=seed + trial,
+        )
+        run_dir = new_run_dir(Path(out), loaded.id)
+        box = get_sandbox(config.sandbox)
+        write_run_file(run_dir, config, loaded.id, box.name)
+        if on_event is not None:
+            on_event({"step": "start", "run_dir": str(run_dir), "trial": trial + 1, "of": trials})
+        context = _context(run_dir, config, builder_model, regenerator_model, on_event)
+        results.append(execute(context))
+    return results
+
+
+def resume_run(
+    run_dir: Path,
+    *,
+    builder_model: ModelSpec | None = None,
+    regenerator_model: RegeneratorSpec | None = None,
+    on_event: EventHandler | None = None,
+) -> TrialResult:
+    """Continue a killed or interrupted run from its last completed step."""
+    run = read_run_file(run_dir)
+    config = RunConfig.model_validate(run["config"])
+    context = _context(run_dir, config, builder_model, regenerator_model, on_event)
+    return execute(context)
+
+
+def execute(context: TrialContext) -> TrialResult:
+    """Run the workflow of one trial to its end, from wherever its checkpoint stands."""
+    thread = {"configurable": {"thread_id": context.run_dir.name}}
+    graph = build_graph(checkpointer(context.run_dir))
+    snapshot = graph.get_state(thread)
+    if snapshot.values and not snapshot.next:
+        return TrialResult.model_validate_json((context.run_dir / "results.json").read_text())
+    try:
+        graph.invoke(None if snapshot.values else {}, thread, context=context)
+    except KeyboardInterrupt:
+        write_results(context.run_dir, graph.get_state(thread).values, "interrupted")
+        raise
+    except Exception as exc:  # the run stays resumable; the error is recorded, not lost
+        message = f"{type(exc).__name__}: {exc}"
+        return write_results(context.run_dir, graph.get_state(thread).values, "error", message)
+    return TrialResult.model_validate_json((context.run_dir / "results.json").read_text())
+
+
+def _config(**fields: Any) -> RunConfig:
+    try:
+        return RunConfig.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ExperimentsError(f"--{field.replace('_', '-')}: {first['msg']}") from exc
+
+
+def _model_id(spec: ModelSpec | RegeneratorSpec | None) -> str:
+    if spec is None:
+        return RunConfig.model_fields["builder_model"].default  # type: ignore[no-any-return]
+    if isinstance(spec, Model):
+        return spec.id
+    if callable(spec):
+        return spec("journal").id
+    return spec
+
+
+def _context(
+    run_dir: Path,
+    config: RunConfig,
+    builder: ModelSpec | None,
+    regenerator: RegeneratorSpec | None,
+    on_event: EventHandler | None,
+) -> TrialContext:
+    task = find_task(str(config.task))
+
+    def make(spec: ModelSpec | RegeneratorSpec | None, fallback: str, arm: str) -> Model:
+        if isinstance(spec, Model):
+            return spec
+        if callable(spec):
+            return spec(arm)
+        return get_model(spec or fallback, base_url=config.base_url)
+
+    return TrialContext(
+        run_dir=run_dir,
+        task=task,
+        config=config,
+        builder=make(builder, config.builder_model, "builder"),
+        regenerators={arm: make(regenerator, config.regenerator_model, arm) for arm in config.arms},
+        sandbox=get_sandbox(config.sandbox),
+        on_event=on_event or (lambda event: None),
+    )
