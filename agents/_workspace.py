@@ -47,6 +47,8 @@ class Workspace:
             raise PathRefused(f"{path!r} is absolute; paths are relative to the workspace")
         if ".." in pure.parts:
             raise PathRefused(f"{path!r} leaves the workspace ('..' is not allowed)")
+        if any(set(part) == {"."} for part in pure.parts if part != "."):
+            raise PathRefused(f"{path!r}: a name made only of dots is not a usable file name")
         if pure.parts and pure.parts[0] == ".git":
             raise PathRefused(f"{path!r} is inside .git, which the tools do not touch")
         target = (self.root / pure).resolve()

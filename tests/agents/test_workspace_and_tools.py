@@ -29,7 +29,7 @@ def call(toolbox: Toolbox, name: str, **arguments: object) -> tuple[str, bool]:
 
 @pytest.mark.parametrize(
     "path",
-    ["../../original/secret.py", "/etc/passwd", "sub/../../x", ".git/config", "", "a\x00b"],
+    ["../../original/secret.py", "/etc/passwd", "sub/../../x", ".git/config", "", "a\x00b", "..."],
 )
 def test_paths_outside_the_workspace_are_refused(layout: tuple[Workspace, Path], path: str) -> None:
     workspace, _ = layout

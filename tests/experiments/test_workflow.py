@@ -221,3 +221,71 @@ def test_cli_run_rejects_bad_options(
     result = CliRunner().invoke(app, ["run", str(task_dir), option, value, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_transient_model_outage_restarts_the_step(tmp_path: Path, task_dir: Path) -> None:
+    from agents.models import RetryPolicy
+
+    script = yaml.safe_load((SCRIPTS / "builder.yaml").read_text())["outputs"]
+    # The model gives up at once; the workflow's node retry then runs the build again.
+    builder = MockModel(
+        "flaky", [{"error": {"status": 503}}, *script], retry=RetryPolicy(max_attempts=1)
+    )
+    [result] = run_experiment(
+        task_dir,
+        builder_model=builder,
+        regenerator_model=lambda arm: mock("regenerator"),
+        arms=["journal"],
+        out=tmp_path / "runs",
+    )
+    assert result.status == "completed", result.error
+    assert len(builder.requests) == 1 + 7
+    log = git.Repo(Path(result.run_dir) / "original").iter_commits()
+    assert len(list(log)) == 2  # the failed attempt left nothing behind
+
+
+def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, task_dir: Path) -> None:
+    slow = tmp_path / "slow-regenerator.yaml"
+    script = yaml.safe_load((SCRIPTS / "regenerator.yaml").read_text())
+    script["outputs"][0]["delay_s"] = 3.0
+    slow.write_text(yaml.safe_dump(script))
+    log = tmp_path / "mock.log"
+    env = {**os.environ, "REGENLAB_MOCK_LOG": str(log)}
+    command = [
+        sys.executable,
+        "-m",
+        "experiments.cli",
+        "run",
+        str(task_dir),
+        "--arms",
+        "journal",
+        "--builder-model",
+        f"mock/{SCRIPTS / 'builder.yaml'}",
+        "--regenerator-model",
+        f"mock/{slow}",
+        "--out",
+        str(tmp_path / "runs"),
+    ]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "regenerator" not in (
+        log.read_text() if log.exists() else ""
+    ):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    [run_dir] = (tmp_path / "runs").iterdir()
+    assert process.returncode == 130
+    assert f"interrupted; resume with: experiment resume {run_dir}" in " ".join(stderr.split())
+    assert json.loads((run_dir / "results.json").read_text())["status"] == "interrupted"
+    resumed = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "resume", str(run_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"

@@ -1,0 +1,25 @@
+"""The workflow with the embedded model (slow tier): it runs end to end offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from experiments._runner import run_experiment
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_short_trial_with_the_embedded_model(tmp_path: Path, task_dir: Path) -> None:
+    [result] = run_experiment(task_dir, arms=["journal"], max_turns=2, out=tmp_path / "runs")
+    assert result.status == "completed", result.error
+    assert result.builder is not None and result.builder.turns == 2
+    assert result.builder.usage.output_tokens > 0 and result.builder.usage.cost_usd == 0.0
+    assert set(result.pass_rates) == {"original", "journal"}
+    assert any("smoke test" in note for note in result.notes)
+    transcript = Path(result.run_dir) / "transcripts" / "builder.jsonl"
+    replies = [json.loads(line)["reply"] for line in transcript.open()]
+    # Grammar-constrained: every reply of the base model is a parseable tool call.
+    assert all(r and r["tool_calls"] for r in replies)
