@@ -103,6 +103,7 @@ def trial_result(
         tests=tests,
         pass_rates=rates,
         fidelity=fidelities,
+        timings=dict(state.get("timings", {})),
         notes=notes(config),
         started_at=datetime.fromisoformat(run["created"]),
         finished_at=datetime.now(UTC),

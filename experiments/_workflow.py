@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class TrialState(TypedDict, total=False):
     build: dict[str, Any]
     regenerated: Annotated[dict[str, dict[str, Any]], _merge]
     tests: Annotated[dict[str, dict[str, Any]], _merge]
+    timings: Annotated[dict[str, float], _merge]
 
 
 class ArmInput(TypedDict):
@@ -137,7 +139,11 @@ def build_node(state: TrialState, runtime: Any) -> TrialState:
     system = builder_prompt(config.journal_style, config.code_policy, limits.describe())
     run = run_agent(system, context.task.spec.prompt, agent)
     journal.save(context.run_dir)
-    return {"build": run.model_dump(mode="json"), "steps": {"build": "done"}}
+    return {
+        "build": run.model_dump(mode="json"),
+        "steps": {"build": "done"},
+        "timings": {"build": run.duration_s},
+    }
 
 
 def seal_journal_node(state: TrialState, runtime: Any) -> TrialState:
@@ -182,6 +188,7 @@ def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
     return {
         "regenerated": {arm: run.model_dump(mode="json")},
         "steps": {f"regenerate:{arm}": "done"},
+        "timings": {f"regenerate:{arm}": run.duration_s},
     }
 
 
@@ -194,9 +201,11 @@ def analyze_node(state: TrialState, runtime: Any) -> TrialState:
         task.spec.tests.timeout_s,
     )
     # The reference fixes which tests exist, so a codebase that breaks collection still counts them.
+    started = time.monotonic()
     expected, _ = collect_hidden_tests(
         task.reference_dir, hidden, import_root=root, timeout_s=timeout, sandbox=context.sandbox
     )
+    collect_s = time.monotonic() - started
     codebases = {"original": context.run_dir / "original"}
     codebases |= {arm: context.run_dir / "regenerated" / arm for arm in context.config.arms}
     tests: dict[str, dict[str, Any]] = {}
@@ -212,7 +221,8 @@ def analyze_node(state: TrialState, runtime: Any) -> TrialState:
         )
         tests[name] = run.model_dump(mode="json")
         context.on_event({"step": "analyze", "codebase": name, "pass_rate": run.pass_rate})
-    return {"tests": tests, "steps": {"analyze": "done"}}
+    timings = {"collect_hidden_tests": collect_s, "analyze": time.monotonic() - started}
+    return {"tests": tests, "steps": {"analyze": "done"}, "timings": timings}
 
 
 def write_results_node(state: TrialState, runtime: Any) -> TrialState:
