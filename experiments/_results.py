@@ -45,6 +45,8 @@ class TrialResult(BaseModel):
     """passed ÷ total per codebase."""
     fidelity: dict[str, float | None] = Field(default_factory=dict)
     """Per arm: regenerated pass rate ÷ original pass rate (None when the original passes none)."""
+    headlines: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    """Per arm, the headline numbers of analysis.json: similarity, API match, leakage, ..."""
     timings: dict[str, float] = Field(default_factory=dict)
     """Wall-clock seconds of the build, each regeneration and the analysis."""
     notes: list[str] = Field(default_factory=list)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from analysis import HiddenTestRun
+from analysis import AnalysisResult, HiddenTestRun
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, TrialStatus, fidelity, usage_by_role
@@ -103,11 +103,33 @@ def trial_result(
         tests=tests,
         pass_rates=rates,
         fidelity=fidelities,
+        headlines=headlines(run_dir),
         timings=dict(state.get("timings", {})),
         notes=notes(config),
         started_at=datetime.fromisoformat(run["created"]),
         finished_at=datetime.now(UTC),
     )
+
+
+def headlines(run_dir: Path) -> dict[str, dict[str, float | None]]:
+    """The numbers a reader looks at first, per arm, from analysis.json (empty before it)."""
+    path = run_dir / "analysis.json"
+    if not path.is_file():
+        return {}
+    found = {}
+    for arm, data in json.loads(path.read_text(encoding="utf-8")).items():
+        result = AnalysisResult.model_validate(data)
+        journal = result.journal
+        found[arm] = {
+            "text_similarity": result.similarity.text_overall,
+            "ast_similarity": result.similarity.ast_overall,
+            "api_match": result.structure.api.match_rate,
+            "leakage": journal.leakage if journal else None,
+            "compression": journal.compression if journal else None,
+            "journal_tokens": float(journal.journal_tokens) if journal else None,
+            "fidelity_per_1k_journal_tokens": result.fidelity_per_1k_journal_tokens,
+        }
+    return found
 
 
 def notes(config: RunConfig) -> list[str]:

@@ -7,6 +7,7 @@ the runtime context; a killed run resumes from the last completed step.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import time
@@ -29,7 +30,7 @@ from agents import (
     run_agent,
 )
 from agents.models import Model
-from analysis import collect_hidden_tests, run_hidden_tests
+from analysis import HiddenTestRun, analyze, collect_hidden_tests, run_hidden_tests
 from experiments._config import RunConfig
 from experiments._tasks import LoadedTask
 from sandbox import Sandbox
@@ -221,8 +222,28 @@ def analyze_node(state: TrialState, runtime: Any) -> TrialState:
         )
         tests[name] = run.model_dump(mode="json")
         context.on_event({"step": "analyze", "codebase": name, "pass_rate": run.pass_rate})
+    _write_analysis(context, tests)
     timings = {"collect_hidden_tests": collect_s, "analyze": time.monotonic() - started}
     return {"tests": tests, "steps": {"analyze": "done"}, "timings": timings}
+
+
+def _write_analysis(context: TrialContext, tests: dict[str, dict[str, Any]]) -> None:
+    """analysis.json: the full comparison of the original with each arm's regeneration."""
+    journal = (context.run_dir / "journal.md").read_text(encoding="utf-8")
+    original = HiddenTestRun.model_validate(tests["original"])
+    results = {}
+    for arm in context.config.arms:
+        context.on_event({"step": "analyze", "codebase": arm, "comparing": True})
+        runs = (original, HiddenTestRun.model_validate(tests[arm]))
+        result = analyze(
+            context.run_dir / "original",
+            context.run_dir / "regenerated" / arm,
+            test_runs=runs,
+            journal=journal,
+        )
+        results[arm] = result.model_dump(mode="json")
+    path = context.run_dir / "analysis.json"
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
 def write_results_node(state: TrialState, runtime: Any) -> TrialState:

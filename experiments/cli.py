@@ -169,6 +169,33 @@ def resume(
         raise typer.Exit(1)
 
 
+@app.command("analyze")
+@user_errors
+def analyze(
+    original: Annotated[Path, typer.Argument(help="The original codebase (a folder).")],
+    regenerated: Annotated[Path, typer.Argument(help="The codebase to compare with it.")],
+    task: Annotated[
+        str | None, typer.Option("--task", help="Task id or folder: run its hidden tests on both.")
+    ] = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option("--journal", help="A journal (journal.md or any text) to measure."),
+    ] = None,
+    tasks_dir: TasksDir = None,
+    json: JsonFlag = False,
+) -> None:
+    """Compare two Python codebases: structure, metrics, similarity (and tests, journal)."""
+    from experiments._analysis import analyze_folders
+
+    result = analyze_folders(original, regenerated, task=task, journal=journal, tasks_dir=tasks_dir)
+    if json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        from experiments._render import print_analysis
+
+        print_analysis(result, _console())
+
+
 @tasks_app.command("list")
 @user_errors
 def tasks_list(tasks_dir: TasksDir = None, json: JsonFlag = False) -> None:

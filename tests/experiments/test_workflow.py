@@ -51,6 +51,11 @@ def test_end_to_end_with_mock_models(finished) -> None:
     assert result.builder is not None and result.builder.stop_reason == "done"
     assert {r.stop_reason for r in result.regenerators.values()} == {"done"}
     assert any("not a model result" in note for note in result.notes)
+    analysis = json.loads((run_dir / "analysis.json").read_text())
+    assert set(analysis) == {"journal", "prompt"}
+    assert analysis["journal"]["tests"]["fidelity"] == result.fidelity["journal"]
+    headline = result.headlines["journal"]
+    assert 0 < headline["text_similarity"] < 1 and headline["leakage"] == 0.0
     saved = json.loads((run_dir / "results.json").read_text())
     assert saved["pass_rates"] == result.pass_rates and saved["status"] == "completed"
     assert builder.remaining == 0 and all(r.remaining == 0 for r in regenerators.values())

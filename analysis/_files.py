@@ -1,0 +1,107 @@
+"""Reading a codebase for analysis: its Python files, and the files skipped with a reason."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_FILE_BYTES = 2_000_000
+"""Larger files are skipped (generated data, vendored bundles), with a note."""
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".venv",
+        "venv",
+        "node_modules",
+        ".tox",
+        "build",
+        "dist",
+        ".eggs",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Python source file of a codebase."""
+
+    path: str
+    """Path relative to the codebase root, with forward slashes."""
+    text: str
+    """The file's text (UTF-8)."""
+
+    @property
+    def lines(self) -> int:
+        """Number of lines."""
+        return len(self.text.splitlines())
+
+
+@dataclass(frozen=True)
+class Codebase:
+    """The files of one folder, as the analysis sees them."""
+
+    root: Path
+    python: dict[str, SourceFile] = field(default_factory=dict)
+    """Python files by relative path."""
+    other: tuple[str, ...] = ()
+    """Relative paths of the other files (for the file tree diff)."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Files left out of the analysis, with the reason (binary, too large, not UTF-8)."""
+
+    @property
+    def paths(self) -> list[str]:
+        """Every file path, Python or not, sorted."""
+        return sorted([*self.python, *self.other, *self.skipped])
+
+    @property
+    def lines(self) -> int:
+        """Lines of Python."""
+        return sum(f.lines for f in self.python.values())
+
+
+def load_codebase(root: Path) -> Codebase:
+    """Read every file under `root`, skipping VCS, caches and virtualenvs."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder")
+    python: dict[str, SourceFile] = {}
+    other: list[str] = []
+    skipped: dict[str, str] = {}
+    for path in _walk(root):
+        relative = path.relative_to(root).as_posix()
+        reason = _skip_reason(path)
+        if reason is not None:
+            skipped[relative] = reason
+        elif path.suffix == ".py":
+            try:
+                python[relative] = SourceFile(relative, path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                skipped[relative] = "not UTF-8 text"
+        else:
+            other.append(relative)
+    return Codebase(root, dict(sorted(python.items())), tuple(sorted(other)), skipped)
+
+
+def _walk(root: Path) -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
+        found += [Path(folder) / name for name in sorted(files) if not name.endswith(".pyc")]
+    return found
+
+
+def _skip_reason(path: Path) -> str | None:
+    if path.is_symlink():
+        return "a symbolic link"
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return f"too large ({size} bytes > {MAX_FILE_BYTES})"
+    with path.open("rb") as stream:
+        if b"\x00" in stream.read(8192):
+            return "binary"
+    return None
