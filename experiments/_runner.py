@@ -101,6 +101,9 @@ def execute(context: TrialContext) -> TrialResult:
     except Exception as exc:  # the run stays resumable; the error is recorded, not lost
         message = f"{type(exc).__name__}: {exc}"
         return write_results(context.run_dir, graph.get_state(thread).values, "error", message)
+    from experiments.reports import write_trial_report
+
+    write_trial_report(context.run_dir)
     return TrialResult.model_validate_json((context.run_dir / "results.json").read_text())
 
 

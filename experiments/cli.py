@@ -196,6 +196,42 @@ def analyze(
         print_analysis(result, _console())
 
 
+@app.command("report")
+@user_errors
+def report(
+    runs_dir: Annotated[
+        Path, typer.Argument(help="A run directory, or a folder of them (e.g. runs/).")
+    ],
+) -> None:
+    """Write report.html/.md for each trial, and summary.html/.md with plots across trials."""
+    from experiments.reports import write_reports
+
+    written = write_reports(runs_dir)
+    console = _console()
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@app.command("post")
+@user_errors
+def post(
+    runs_dir: Annotated[Path, typer.Argument(help="A folder of run directories (e.g. runs/).")],
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="provider/model to polish the prose; numbers are checked."),
+    ] = None,
+) -> None:
+    """Draft a Markdown post from the results (post.md): every number comes from the results."""
+    from experiments.reports import PostRejected, write_post
+
+    try:
+        path = write_post(runs_dir, model=model)
+    except PostRejected as exc:
+        _console(stderr=True).print(f"[red]rejected:[/red] {exc}", markup=True)
+        raise typer.Exit(1) from None
+    _console().print(f"wrote {path}")
+
+
 @tasks_app.command("list")
 @user_errors
 def tasks_list(tasks_dir: TasksDir = None, json: JsonFlag = False) -> None:

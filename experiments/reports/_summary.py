@@ -1,0 +1,522 @@
+"""The experiment summary: every trial under a folder of runs, grouped, with means and CIs.
+
+Decisions a reader of the summary should know:
+
+- A run directory is a folder holding run.yaml or results.json; folders inside it (the
+  codebases, which may write files of any name) are not searched. Runs whose status is not
+  `completed`, and runs with no results.json (killed before the end), are listed as not completed
+  and left out of every number.
+- A group is one condition: task x builder model x regenerator model x journal style x code
+  policy; within it, one column per codebase (`original` and each arm). Trials that differ in
+  code policy are never pooled, since the policy changes what a journal may hold.
+- A value that is undefined (fidelity when the original passes nothing, a cost with no known
+  price, a missing headline) is left out of its mean and counted as undefined.
+- Costs: the `original` column holds the builder's cost, an arm's column its regenerator's cost,
+  and `trial_cost` the whole trial (all agents).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from analysis import TOKENIZER, Estimate, arm_statistics, bootstrap_mean
+from analysis._stats import CONFIDENCE, RESAMPLES
+from experiments._config import RunConfig
+from experiments._results import TrialResult, usage_by_role
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+TEMPLATES = Path(__file__).with_name("templates")
+RUN_FILE = "run.yaml"
+RESULTS_FILE = "results.json"
+ORIGINAL = "original"
+MIN_TRIALS = 3
+"""Groups with fewer trials than this get a warning: their intervals are not worth much."""
+NO_INTERVAL = "n=1: no interval"
+
+Kind = Literal["pct", "ratio", "count", "usd"]
+
+
+class Metric(NamedTuple):
+    """A metric of the tables: its key, its label and how its numbers are written."""
+
+    key: str
+    label: str
+    kind: Kind
+
+
+METRICS = (
+    Metric("pass_rate", "hidden-test pass rate", "pct"),
+    Metric("fidelity", "fidelity (regenerated ÷ original pass rate)", "ratio"),
+    Metric("text_similarity", "text similarity", "ratio"),
+    Metric("ast_similarity", "AST similarity", "ratio"),
+    Metric("leakage", "leakage (original code lines found in the journal)", "pct"),
+    Metric("compression", "compression (journal ÷ code tokens)", "ratio"),
+    Metric("journal_tokens", "journal tokens", "count"),
+    Metric("cost_usd", "cost of the agent (USD)", "usd"),
+)
+METRIC = {m.key: m for m in METRICS}
+DIFFERENCE_METRICS = ("fidelity", "pass_rate")
+"""Metrics compared between arms on the same builder output."""
+_HEADLINE_KEYS = ("text_similarity", "ast_similarity", "leakage", "compression", "journal_tokens")
+
+
+class MetricSummary(BaseModel):
+    """One metric of one codebase across the trials of a group."""
+
+    values: dict[str, float]
+    """Run id -> value, for the trials where it is defined."""
+    undefined: list[str] = Field(default_factory=list)
+    """Run ids where it is undefined (e.g. fidelity when the original passes nothing)."""
+    estimate: Estimate | None
+    """Mean with its bootstrap CI; None when no trial has a value."""
+
+
+class Group(BaseModel):
+    """One condition (task x models x journal style x code policy) and its trials."""
+
+    id: str
+    """G1, G2, ... in the order of the tables."""
+    task: str
+    builder_model: str
+    regenerator_model: str
+    journal_style: str
+    code_policy: str
+    run_ids: list[str]
+    arms: list[str]
+    columns: dict[str, dict[str, MetricSummary]]
+    """`original` and each arm -> metric key -> summary."""
+    trial_cost: MetricSummary
+    """Cost of a whole trial (builder and every regenerator), in USD."""
+    differences: dict[str, dict[str, Estimate]]
+    """Metric -> "a - b" -> paired difference between arms over the same builder outputs."""
+
+    @property
+    def n(self) -> int:
+        """Trials in the group."""
+        return len(self.run_ids)
+
+    @property
+    def label(self) -> str:
+        """The condition in words."""
+        return (
+            f"{self.task} · builder {self.builder_model} · regenerator {self.regenerator_model}"
+            f" · {self.journal_style} journal · code policy {self.code_policy}"
+        )
+
+
+class RunRecord(BaseModel):
+    """What run.yaml (and the results) say about how a completed run was made."""
+
+    run_id: str
+    run_dir: str
+    task: str
+    config: RunConfig | None
+    """The resolved configuration; None when run.yaml is missing or unreadable."""
+    sandbox: str
+    """Sandbox backend, or "unknown"."""
+    versions: dict[str, str] = Field(default_factory=dict)
+    tokenizer: str = TOKENIZER
+    weaknesses: list[str] = Field(default_factory=list)
+    """Sandbox guarantees the backend lacked while running the hidden tests."""
+
+
+class NotCompleted(BaseModel):
+    """A run left out of the numbers."""
+
+    run_id: str
+    run_dir: str
+    status: str
+    """error, interrupted, or "no results" (killed before writing results.json)."""
+    error: str | None = None
+
+
+class ExperimentSummary(BaseModel):
+    """Every completed trial under a folder of runs, grouped by condition."""
+
+    runs_dir: str
+    groups: list[Group]
+    runs: list[RunRecord]
+    """The completed runs, sorted by run id."""
+    not_completed: list[NotCompleted]
+    notes: list[str]
+    """The trials' notes (e.g. smoke-test or scripted mock models), each once."""
+    warnings: list[str]
+    confidence: float = CONFIDENCE
+    resamples: int = RESAMPLES
+
+    @property
+    def n_trials(self) -> int:
+        """Completed trials."""
+        return len(self.runs)
+
+    def distinct(self, field: str) -> list[str]:
+        """The distinct values of a group field (task, builder_model, ...), in table order."""
+        return list(dict.fromkeys(str(getattr(g, field)) for g in self.groups))
+
+    @property
+    def arms(self) -> list[str]:
+        """Every arm of every group, in first-seen order."""
+        return list(dict.fromkeys(arm for g in self.groups for arm in g.arms))
+
+    @property
+    def sandboxes(self) -> list[str]:
+        """Sandbox backends the runs used."""
+        return sorted({r.sandbox for r in self.runs})
+
+    @property
+    def tokenizers(self) -> list[str]:
+        """Tokenizers named in the results."""
+        return sorted({r.tokenizer for r in self.runs})
+
+    @property
+    def weaknesses(self) -> list[str]:
+        """Sandbox guarantees lacking in any run."""
+        return sorted({w for r in self.runs for w in r.weaknesses})
+
+    @property
+    def few_trials(self) -> list[Group]:
+        """Groups with fewer than MIN_TRIALS trials."""
+        return [g for g in self.groups if g.n < MIN_TRIALS]
+
+
+class SummaryFiles(NamedTuple):
+    """The files written by `write_experiment_report`."""
+
+    html: Path
+    markdown: Path
+    fidelity_by_arm: Path
+    pass_rates: Path
+    fidelity_vs_journal: Path
+    cost_per_trial: Path
+
+
+# -- collecting the runs ---------------------------------------------------------------------
+
+
+def run_dirs(root: Path) -> list[Path]:
+    """Run directories under `root` (itself included), without searching inside them."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        if RUN_FILE in files or RESULTS_FILE in files:
+            found.append(Path(folder))
+            dirs.clear()
+        else:
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return sorted(found, key=lambda p: (p.name, str(p)))
+
+
+def _load_result(run_dir: Path) -> TrialResult | NotCompleted:
+    path = run_dir / RESULTS_FILE
+    if not path.is_file():
+        error = "no results.json: stopped before the end; continue it with `experiment resume`"
+        return NotCompleted(
+            run_id=run_dir.name, run_dir=str(run_dir), status="no results", error=error
+        )
+    try:
+        result = TrialResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        error = f"unreadable results.json: {str(exc).splitlines()[0]}"
+        return NotCompleted(
+            run_id=run_dir.name, run_dir=str(run_dir), status="unreadable", error=error
+        )
+    if result.status != "completed":
+        return NotCompleted(
+            run_id=result.run_id, run_dir=str(run_dir), status=result.status, error=result.error
+        )
+    return result
+
+
+def _not_completed(run_dir: Path, status: str, error: str) -> NotCompleted:
+    return NotCompleted(run_id=run_dir.name, run_dir=str(run_dir), status=status, error=error)
+
+
+def _run_record(run_dir: Path, result: TrialResult) -> RunRecord:
+    run = _read_yaml(run_dir / RUN_FILE)
+    config: RunConfig | None = None
+    try:
+        config = RunConfig.model_validate(run.get("config"))
+    except ValidationError:
+        config = None
+    versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
+    weaknesses = {w for tests in result.tests.values() for w in tests.weaknesses}
+    return RunRecord(
+        run_id=result.run_id,
+        run_dir=str(run_dir),
+        task=result.task,
+        config=config,
+        sandbox=str(run.get("sandbox") or "unknown"),
+        versions={str(k): str(v) for k, v in versions.items()}
+        if isinstance(versions, dict)
+        else {},
+        tokenizer=_tokenizer(run_dir),
+        weaknesses=sorted(weaknesses),
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _tokenizer(run_dir: Path) -> str:
+    """The tokenizer named in analysis.json (the analysis names it in every result)."""
+    try:
+        analysis = json.loads((run_dir / "analysis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return TOKENIZER
+    for per_arm in analysis.values() if isinstance(analysis, dict) else ():
+        journal = per_arm.get("journal") if isinstance(per_arm, dict) else None
+        if isinstance(journal, dict) and isinstance(journal.get("tokenizer"), str):
+            return str(journal["tokenizer"])
+    return TOKENIZER
+
+
+# -- the numbers -----------------------------------------------------------------------------
+
+
+def summarize(values: Mapping[str, float | None]) -> MetricSummary:
+    """Mean and CI of the defined values; the undefined ones are counted, not dropped silently."""
+    defined = {run: v for run, v in values.items() if v is not None}
+    return MetricSummary(
+        values=defined,
+        undefined=[run for run, v in values.items() if v is None],
+        estimate=bootstrap_mean(list(defined.values())) if defined else None,
+    )
+
+
+def _original_values(result: TrialResult) -> dict[str, float | None]:
+    builder = result.builder
+    return {
+        "pass_rate": result.pass_rates.get(ORIGINAL),
+        "cost_usd": builder.usage.cost_usd if builder is not None else None,
+    }
+
+
+def _arm_values(result: TrialResult, arm: str) -> dict[str, float | None]:
+    headlines = result.headlines.get(arm, {})
+    regenerator = result.regenerators.get(arm)
+    values: dict[str, float | None] = {
+        "pass_rate": result.pass_rates.get(arm),
+        "fidelity": result.fidelity.get(arm),
+        "cost_usd": regenerator.usage.cost_usd if regenerator is not None else None,
+    }
+    values.update({key: headlines.get(key) for key in _HEADLINE_KEYS})
+    return values
+
+
+def _column(trials: list[TrialResult], codebase: str) -> dict[str, MetricSummary]:
+    per_metric: dict[str, dict[str, float | None]] = {}
+    for result in trials:
+        if codebase != ORIGINAL and codebase not in result.arms:
+            continue
+        row = _original_values(result) if codebase == ORIGINAL else _arm_values(result, codebase)
+        for key, value in row.items():
+            per_metric.setdefault(key, {})[result.run_id] = value
+    return {m.key: summarize(per_metric[m.key]) for m in METRICS if m.key in per_metric}
+
+
+def _differences(
+    columns: Mapping[str, Mapping[str, MetricSummary]], arms: list[str]
+) -> dict[str, dict[str, Estimate]]:
+    differences: dict[str, dict[str, Estimate]] = {}
+    for metric in DIFFERENCE_METRICS:
+        table: dict[str, dict[str, float]] = {}
+        for arm in arms:
+            for run, value in columns[arm][metric].values.items():
+                table.setdefault(run, {})[arm] = value
+        differences[metric] = arm_statistics(table).differences
+    return differences
+
+
+def _group(index: int, trials: list[TrialResult]) -> Group:
+    first = trials[0]
+    arms = list(dict.fromkeys(arm for result in trials for arm in result.arms))
+    columns = {codebase: _column(trials, codebase) for codebase in [ORIGINAL, *arms]}
+    costs = {r.run_id: usage_by_role(r)["total"].cost_usd for r in trials}
+    return Group(
+        id=f"G{index}",
+        task=first.task,
+        builder_model=first.models.get("builder", "unknown"),
+        regenerator_model=first.models.get("regenerator", "unknown"),
+        journal_style=first.journal_style,
+        code_policy=first.code_policy,
+        run_ids=[r.run_id for r in trials],
+        arms=arms,
+        columns=columns,
+        trial_cost=summarize(costs),
+        differences=_differences(columns, arms),
+    )
+
+
+def _group_key(result: TrialResult) -> tuple[str, str, str, str, str]:
+    models = result.models
+    return (
+        result.task,
+        models.get("builder", "unknown"),
+        models.get("regenerator", "unknown"),
+        result.journal_style,
+        result.code_policy,
+    )
+
+
+def _warnings(groups: list[Group], not_completed: list[NotCompleted]) -> list[str]:
+    warnings = [
+        f"{g.id} has {g.n} trial(s), fewer than {MIN_TRIALS}: its intervals say little"
+        + (" (a single trial has none)" if g.n == 1 else "")
+        for g in groups
+        if g.n < MIN_TRIALS
+    ]
+    if not groups:
+        warnings.append("no completed trial: there is nothing to summarize")
+    if not_completed:
+        warnings.append(f"{len(not_completed)} run(s) not completed and left out (listed below)")
+    return warnings
+
+
+def experiment_report(runs_dir: Path) -> ExperimentSummary:
+    """Read every run under `runs_dir` and compute the summary tables (nothing is written)."""
+    completed: list[TrialResult] = []
+    records: list[RunRecord] = []
+    not_completed: list[NotCompleted] = []
+    for run_dir in run_dirs(runs_dir):
+        loaded = _load_result(run_dir)
+        if isinstance(loaded, NotCompleted):
+            not_completed.append(loaded)
+            continue
+        completed.append(loaded)
+        records.append(_run_record(run_dir, loaded))
+    by_key: dict[tuple[str, ...], list[TrialResult]] = {}
+    for result in completed:
+        by_key.setdefault(_group_key(result), []).append(result)
+    groups = [_group(i, by_key[key]) for i, key in enumerate(sorted(by_key), start=1)]
+    return ExperimentSummary(
+        runs_dir=str(runs_dir),
+        groups=groups,
+        runs=records,
+        not_completed=not_completed,
+        notes=list(dict.fromkeys(note for result in completed for note in result.notes)),
+        warnings=_warnings(groups, not_completed),
+    )
+
+
+# -- formatting (shared by the summary and the post: the number check relies on it) -----------
+
+
+def fmt(value: float, kind: Kind, *, difference: bool = False) -> str:
+    """One number as the reports write it: 45%, 0.82, 149, $0.0123; a difference is signed."""
+    digits = {"pct": 0, "ratio": 2, "count": 0, "usd": 4}[kind]
+    number = value * 100 if kind == "pct" else value
+    sign = "+" if difference else ""
+    text = f"{number:{sign}.{digits}f}"
+    if not any(c in "123456789" for c in text):
+        text = text.lstrip("+-")  # no "-0.00"
+    if kind == "pct":
+        return f"{text} pp" if difference else f"{text}%"
+    return f"${text}" if kind == "usd" else text
+
+
+def fmt_interval(estimate: Estimate, kind: Kind, *, difference: bool = False) -> str:
+    """The CI as "[low, high]", or NO_INTERVAL for a single observation."""
+    if estimate.low is None or estimate.high is None:
+        return NO_INTERVAL
+    low = fmt(estimate.low, kind).replace("%", " pp") if difference else fmt(estimate.low, kind)
+    high = fmt(estimate.high, kind).replace("%", " pp") if difference else fmt(estimate.high, kind)
+    return f"[{low}, {high}]"
+
+
+def fmt_estimate(estimate: Estimate, kind: Kind, *, difference: bool = False) -> str:
+    """Mean and CI: "0.82 [0.71, 0.93]" or "0.82 (n=1: no interval)"."""
+    mean = fmt(estimate.mean, kind, difference=difference)
+    interval = fmt_interval(estimate, kind, difference=difference)
+    return f"{mean} ({interval})" if estimate.low is None else f"{mean} {interval}"
+
+
+def fmt_summary(summary: MetricSummary, kind: Kind) -> str:
+    """A table cell: the estimate, and how many trials left the metric undefined."""
+    text = "undefined" if summary.estimate is None else fmt_estimate(summary.estimate, kind)
+    if summary.undefined:
+        text += f"; {len(summary.undefined)} undefined"
+    return text
+
+
+def interval_excludes_zero(estimate: Estimate) -> bool:
+    """Whether a difference's CI lies wholly on one side of zero."""
+    return (
+        estimate.low is not None
+        and estimate.high is not None
+        and (estimate.low > 0 or estimate.high < 0)
+    )
+
+
+def environment(*, html: bool) -> Environment:
+    """The Jinja environment of the summary and post templates, with the number filters."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=html,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        fmt=fmt,
+        estimate=fmt_estimate,
+        cell=fmt_summary,
+        md=lambda text: str(text).replace("|", "\\|").replace("\n", " "),
+    )
+    env.globals.update(
+        METRICS=METRICS, METRIC=METRIC, ORIGINAL=ORIGINAL, MIN_TRIALS=MIN_TRIALS, pct=_pct
+    )
+    return env
+
+
+def _pct(value: float) -> str:
+    return fmt(value, "pct")
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def write_experiment_report(runs_dir: Path) -> SummaryFiles:
+    """Write summary.html (self-contained), summary.md and the plots (PNG) into `runs_dir`."""
+    return write_summary(experiment_report(runs_dir), runs_dir)
+
+
+def write_summary(summary: ExperimentSummary, runs_dir: Path) -> SummaryFiles:
+    """Write the files of `write_experiment_report` for a summary already computed."""
+    from experiments.reports._plots import PLOTS, write_plots
+
+    plots = write_plots(summary, runs_dir)
+    html = runs_dir / "summary.html"
+    markdown = runs_dir / "summary.md"
+    figures = [
+        (title, caption, path, _data_uri(path))
+        for (title, caption), path in zip(PLOTS.values(), plots, strict=True)
+    ]
+    context = {"summary": summary, "figures": figures}
+    html.write_text(_render("summary.html.j2", context, html=True), encoding="utf-8")
+    markdown.write_text(_render("summary.md.j2", context, html=False), encoding="utf-8")
+    return SummaryFiles(html, markdown, *plots)
+
+
+def _render(template: str, context: Mapping[str, Any], *, html: bool) -> str:
+    return environment(html=html).get_template(template).render(**context)
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
