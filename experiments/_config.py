@@ -42,6 +42,8 @@ class RunConfig(BaseModel):
     """Cost limit per agent."""
     seed: int = 0
     """Sampling seed where the provider supports one."""
+    cache: bool = True
+    """Answer repeated requests of hosted models from the response cache (keyed with the seed)."""
 
     @field_validator("arms")
     @classmethod

@@ -38,6 +38,7 @@ def run_experiment(
     tokens_per_turn: int | None = None,
     max_cost: float | None = None,
     seed: int = 0,
+    cache: bool = True,
     on_event: EventHandler | None = None,
 ) -> list[TrialResult]:
     """Run `trials` trials of the journal-and-regenerate experiment on one task.
@@ -61,6 +62,7 @@ def run_experiment(
             tokens_per_turn=tokens_per_turn,
             max_cost_usd=max_cost,
             seed=seed + trial,
+            cache=cache,
         )
         run_dir = new_run_dir(Path(out), loaded.id)
         box = get_sandbox(config.sandbox)
@@ -70,6 +72,18 @@ def run_experiment(
         context = _context(run_dir, config, builder_model, regenerator_model, on_event)
         results.append(execute(context))
     return results
+
+
+def run_trial(
+    config: RunConfig, run_dir: Path, *, on_event: EventHandler | None = None
+) -> TrialResult:
+    """Run one trial in `run_dir`: a new one, or the continuation of what is there."""
+    if not (run_dir / "run.yaml").is_file():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_run_file(
+            run_dir, config, find_task(str(config.task)).id, get_sandbox(config.sandbox).name
+        )
+    return execute(_context(run_dir, config, None, None, on_event))
 
 
 def resume_run(
@@ -142,7 +156,7 @@ def _context(
             return spec(arm)
         return get_model(spec or fallback, base_url=config.base_url)
 
-    return TrialContext(
+    context = TrialContext(
         run_dir=run_dir,
         task=task,
         config=config,
@@ -151,3 +165,19 @@ def _context(
         sandbox=get_sandbox(config.sandbox),
         on_event=on_event or (lambda event: None),
     )
+    if config.cache:
+        _attach_cache([context.builder, *context.regenerators.values()], config.seed)
+    return context
+
+
+CACHED_PROVIDERS = frozenset({"anthropic", "openai", "openai-compatible"})
+"""Hosted models are worth caching; local and scripted ones answer as fast without it."""
+
+
+def _attach_cache(models: list[Model], trial: int) -> None:
+    from agents.models import ResponseCache, default_cache_path
+
+    cache = ResponseCache(default_cache_path())
+    for model in models:
+        if model.provider in CACHED_PROVIDERS:
+            model.cache, model.trial = cache, trial

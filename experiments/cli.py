@@ -39,6 +39,18 @@ models_app = typer.Typer(
 )
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(models_app, name="models")
+# --- response cache sub-app ---
+cache_app = typer.Typer(help="The model response cache: stats and clear.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+CachePath = Annotated[
+    Path | None,
+    typer.Option(
+        "--path",
+        help="The cache file [default: $REGENLAB_CACHE_DIR/responses.sqlite, "
+        "else ~/.cache/regenlab/responses.sqlite].",
+    ),
+]
+# --- end response cache sub-app ---
 
 TasksDir = Annotated[
     Path | None,
@@ -125,11 +137,25 @@ def run(
         int | None, typer.Option("--max-turns", min=1, help="Override the task's turn limit.")
     ] = None,
     max_cost: Annotated[
-        float | None, typer.Option("--max-cost", help="Cost limit per agent, in USD.")
+        float | None,
+        typer.Option("--max-cost", help="USD: per agent for a task; in total for experiment.yaml."),
     ] = None,
+    max_concurrency: Annotated[
+        int, typer.Option("--max-concurrency", min=1, help="Trials at once (experiment.yaml).")
+    ] = 4,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse hosted models' cached replies.")
+    ] = True,
 ) -> None:
-    """Run the journal-and-regenerate experiment on one task."""
+    """Run the experiment: on one task (task.yaml), or on a whole matrix (experiment.yaml)."""
+    from experiments._matrix import is_experiment_file, new_experiment_dir
     from experiments._runner import run_experiment
+
+    if is_experiment_file(Path(task)):
+        folder = new_experiment_dir(Path(task), out, cache=cache)
+        _console().print(f"experiment → {folder}")
+        _run_matrix(folder, max_concurrency=max_concurrency, max_cost=max_cost)
+        return
 
     with _progress() as on_event:
         results = run_experiment(
@@ -146,6 +172,7 @@ def run(
             base_url=base_url,
             max_turns=max_turns,
             max_cost=max_cost,
+            cache=cache,
             on_event=on_event,
         )
     for result in results:
@@ -159,14 +186,94 @@ def run(
 def resume(
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `experiment run`.")],
 ) -> None:
-    """Continue a killed or interrupted run from its last completed step."""
+    """Continue a killed or interrupted run (or experiment) from its last completed step."""
+    from experiments._matrix import EXPERIMENT_FILE
     from experiments._runner import resume_run
 
+    if (run_dir / EXPERIMENT_FILE).is_file():
+        _run_matrix(run_dir)
+        return
     with _progress(run_dir) as on_event:
         result = resume_run(run_dir, on_event=on_event)
     _print_trial(result)
     if result.status != "completed":
         raise typer.Exit(1)
+
+
+@app.command("retry")
+@user_errors
+def retry(
+    experiment_dir: Annotated[Path, typer.Argument(help="An experiment directory.")],
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Rerun the trials that ended in an error.")
+    ] = False,
+    max_concurrency: Annotated[int, typer.Option("--max-concurrency", min=1)] = 4,
+) -> None:
+    """Rerun an experiment's errored trials (with --failed) and finish the unfinished ones."""
+    if not failed:
+        _console(stderr=True).print("nothing to do: say --failed to rerun errored trials")
+        raise typer.Exit(2)
+    _run_matrix(experiment_dir, max_concurrency=max_concurrency, retry_failed=True)
+
+
+def _run_matrix(
+    folder: Path,
+    *,
+    max_concurrency: int = 4,
+    max_cost: float | None = None,
+    retry_failed: bool = False,
+) -> None:
+    from experiments._matrix import EXPERIMENT_FILE, run_matrix
+
+    if not (folder / EXPERIMENT_FILE).is_file():
+        from experiments._errors import ExperimentsError
+
+        raise ExperimentsError(
+            f"{folder / EXPERIMENT_FILE}: not found; fix: give an experiment dir"
+        )
+    with _matrix_view(folder) as on_progress:
+        progress = run_matrix(
+            folder,
+            max_concurrency=max_concurrency,
+            max_cost=max_cost,
+            retry_failed=retry_failed,
+            on_progress=on_progress,
+        )
+    console = _console()
+    console.print(
+        f"{progress.done + progress.skipped}/{progress.total} trials finished, "
+        f"{len(progress.failed)} failed → {folder / 'results.jsonl'}"
+    )
+    if progress.stopped:
+        console.print(f"[yellow]stopped:[/yellow] {progress.stopped}")
+    if progress.failed:
+        console.print(f"rerun the failed ones with: experiment retry {folder} --failed")
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _matrix_view(folder: Path) -> Iterator[Callable[[Any], None]]:
+    """A live line: trials done / running / failed, tokens, cost, ETA; Ctrl-C says how to resume."""
+    from rich.live import Live
+
+    console = _console()
+
+    def line(p: Any) -> str:
+        cost = "unknown" if p.usage.cost_usd is None else f"${p.usage.cost_usd:.4f}"
+        eta = "-" if p.eta_s is None else f"{p.eta_s:.0f} s"
+        tokens = p.usage.input_tokens + p.usage.output_tokens
+        return (
+            f"trials {p.done + p.skipped}/{p.total} done · {len(p.running)} running · "
+            f"{len(p.failed)} failed · {tokens} tokens · {p.usage.retries} retries · cost {cost}"
+            f" · ETA {eta}"
+        )
+
+    try:
+        with Live(console=console, auto_refresh=False, transient=False) as live:
+            yield lambda p: live.update(line(p), refresh=True)
+    except KeyboardInterrupt:
+        _console(stderr=True).print(f"interrupted; resume with: experiment resume {folder}")
+        raise typer.Exit(130) from None
 
 
 @app.command("analyze")
@@ -342,6 +449,50 @@ def models_check(
         _print_json(result.model_dump(mode="json"))
     else:
         _print_check(result)
+
+
+# --- response cache sub-app ---
+@cache_app.command("stats")
+@user_errors
+def cache_stats(path: CachePath = None, json: JsonFlag = False) -> None:
+    """Show how many replies the cache holds, per model, and its size."""
+    from rich.table import Table
+
+    from agents.models import ResponseCache
+
+    with ResponseCache(path) as cache:
+        stats = cache.stats()
+    if json:
+        _print_json(stats.model_dump(mode="json"))
+        return
+    table = Table("model", "entries", title=f"{stats.entries} cached replies")
+    for model, count in stats.models.items():
+        table.add_row(model or "-", str(count))
+    console = _console()
+    console.print(table)
+    console.print(f"[bold]file[/bold]  {stats.path} ({stats.size_bytes / 1024:.1f} KiB)")
+
+
+@cache_app.command("clear")
+@user_errors
+def cache_clear(
+    path: CachePath = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Only this model's entries (provider/model)."),
+    ] = None,
+) -> None:
+    """Delete cached replies: all of them, or one model's."""
+    from agents.models import ResponseCache
+
+    with ResponseCache(path) as cache:
+        deleted = cache.clear(model)
+    noun = "reply" if deleted == 1 else "replies"
+    which = f" of {model}" if model else ""
+    typer.echo(f"deleted {deleted} cached {noun}{which} ({cache.path})")
+
+
+# --- end response cache sub-app ---
 
 
 @contextmanager

@@ -8,6 +8,7 @@ tests) all return a `Model` whose `generate(messages, tools=..., config=...)` re
 
 from agents.models._actions import action_schema, parse_action
 from agents.models._base import Model
+from agents.models._cache import CacheStats, ResponseCache, default_cache_path
 from agents.models._check import ModelCheck, check_model
 from agents.models._mock import MockModel, MockRequest
 from agents.models._pricing import cost_usd
@@ -30,6 +31,7 @@ from agents.models._types import (
 )
 
 __all__ = [
+    "CacheStats",
     "GenerateConfig",
     "Message",
     "MockModel",
@@ -39,6 +41,7 @@ __all__ = [
     "ModelRef",
     "ModelResponse",
     "ProviderInfo",
+    "ResponseCache",
     "RetryPolicy",
     "ToolCall",
     "ToolSpec",
@@ -47,6 +50,7 @@ __all__ = [
     "action_schema",
     "check_model",
     "cost_usd",
+    "default_cache_path",
     "get_model",
     "parse_action",
     "parse_model_string",

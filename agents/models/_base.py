@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from agents._errors import AgentsError, ModelError
+from agents.models._cache import CacheError, ResponseCache, cache_key
 from agents.models._pricing import cost_usd
 from agents.models._retry import RetryOutcome, RetryPolicy, call_with_retry, status_code_of
 from agents.models._types import GenerateConfig, Message, ModelResponse, RawReply, ToolSpec, Usage
 
 RetryHook = Callable[[BaseException, float], None]
+
+log = logging.getLogger(__name__)
 
 
 class Model(ABC):
@@ -26,6 +30,12 @@ class Model(ABC):
     """Provider part of the model string (set by each subclass)."""
     supports_tools: bool = True
     """Whether the model acts on `tools` (natively or through JSON actions)."""
+    # --- response cache (see _cache.py) ---
+    cache: ResponseCache | None = None
+    """Where to look up replies before calling the model, and store new ones; set by callers."""
+    trial: int = 0
+    """Part of the cache key, so that repeated trials do not share cached replies."""
+    # --- end response cache ---
 
     def __init__(self, name: str, *, retry: RetryPolicy | None = None) -> None:
         self.name = name
@@ -55,6 +65,12 @@ class Model(ABC):
         """One model turn: send the conversation, return the reply with its usage."""
         config = config or GenerateConfig()
         started = time.perf_counter()
+        # --- response cache: a hit answers without calling the model ---
+        key = self._cache_key(messages, tools or [], config)
+        cached = self._cache_get(key)
+        if cached is not None:
+            return self._response(cached, self._cached_usage(cached, started))
+        # --- end response cache ---
         outcome = RetryOutcome()
         try:
             raw = call_with_retry(
@@ -68,6 +84,10 @@ class Model(ABC):
         except Exception as exc:
             raise self._failure(exc, outcome.retries) from exc
         usage = self._usage(raw, time.perf_counter() - started, outcome.retries)
+        self._cache_put(key, raw)  # response cache: only successful replies reach here
+        return self._response(raw, usage)
+
+    def _response(self, raw: RawReply, usage: Usage) -> ModelResponse:
         with self._lock:
             self.calls.append(usage)
         return ModelResponse(
@@ -77,6 +97,53 @@ class Model(ABC):
             stop_reason=raw.stop_reason,
             usage=usage,
         )
+
+    # --- response cache ---
+    def _cache_key(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> str | None:
+        if self.cache is None:
+            return None
+        return cache_key(
+            provider=self.provider,
+            model=self.name,
+            base_url=getattr(self, "base_url", None),
+            messages=messages,
+            tools=tools,
+            config=config,
+            trial=self.trial,
+        )
+
+    def _cache_get(self, key: str | None) -> RawReply | None:
+        if self.cache is None or key is None:
+            return None
+        try:
+            return self.cache.get(key)
+        except CacheError as exc:  # a broken cache costs a model call, not the run
+            log.warning("%s: %s; calling the model", self.id, exc)
+            return None
+
+    def _cache_put(self, key: str | None, raw: RawReply) -> None:
+        if self.cache is None or key is None:
+            return
+        try:
+            self.cache.put(key, raw, model=self.id)
+        except CacheError as exc:
+            log.warning("%s: %s; the reply is not cached", self.id, exc)
+
+    def _cached_usage(self, raw: RawReply, started: float) -> Usage:
+        """A cache hit's usage: the stored token counts, no cost, the look-up's latency."""
+        return Usage(
+            input_tokens=raw.input_tokens,
+            output_tokens=raw.output_tokens,
+            cached_tokens=raw.cached_tokens,
+            cache_write_tokens=raw.cache_write_tokens,
+            latency_s=time.perf_counter() - started,
+            cost_usd=0.0,
+            cache_hits=1,
+        )
+
+    # --- end response cache ---
 
     def _failure(self, exc: Exception, retries: int) -> ModelError:
         """A provider's final error as one ModelError that says what happened."""

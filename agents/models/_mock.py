@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,10 +53,16 @@ class MockModel(Model):
         *,
         retry: RetryPolicy | None = None,
         cost_per_call: float = 0.0,
+        fail_rate: float = 0.0,
+        fail_status: int = 429,
     ) -> None:
         super().__init__(name, retry=retry or RetryPolicy(initial_backoff_s=0.0, jitter=0.0))
         self.cost_per_call = cost_per_call
         """A simulated price per call, for testing budgets (real mock calls cost nothing)."""
+        self.fail_rate = fail_rate
+        """Share of calls answered with HTTP `fail_status` instead (seeded: reproducible)."""
+        self.fail_status = fail_status
+        self._chance = random.Random(f"{name}:{fail_rate}")
         self._script = outputs
         self._position = 0
         self._ids = itertools.count(1)
@@ -72,11 +79,15 @@ class MockModel(Model):
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (OSError, ValueError, yaml.YAMLError) as exc:
             raise ModelError(f"{path}: cannot read the mock script ({exc})") from exc
+        options: dict[str, Any] = {}
         if isinstance(data, dict):
+            options = {
+                k: data[k] for k in ("fail_rate", "fail_status", "cost_per_call") if k in data
+            }
             data = data.get("outputs")
         if not isinstance(data, list):
             raise ModelError(f"{path}: field 'outputs': expected a list of replies")
-        return cls(name or path.stem, data, retry=retry)
+        return cls(name or path.stem, data, retry=retry, **options)
 
     def _usage(self, raw: RawReply, latency_s: float, retries: int) -> Usage:
         usage = super()._usage(raw, latency_s, retries)
@@ -94,6 +105,8 @@ class MockModel(Model):
     ) -> RawReply:
         self.requests.append(MockRequest(list(messages), list(tools), config))
         self._log(messages)
+        if self.fail_rate and self._chance.random() < self.fail_rate:
+            raise self._error({"status": self.fail_status, "retry_after_s": 0})
         item = self._next_item(messages, tools)
         if isinstance(item, dict) and item.get("delay_s"):
             time.sleep(float(item["delay_s"]))

@@ -114,6 +114,8 @@ class Usage(BaseModel):
     """Attempts repeated after a transient error (429, 5xx, overloaded, connection)."""
     cost_usd: float | None = 0.0
     """Cost in US dollars; None when no price is known for the model."""
+    cache_hits: int = 0
+    """Calls answered from the response cache, costing nothing."""
 
     def __add__(self, other: Usage) -> Usage:
         cost = (
@@ -130,6 +132,7 @@ class Usage(BaseModel):
             latency_s=self.latency_s + other.latency_s,
             retries=self.retries + other.retries,
             cost_usd=cost,
+            cache_hits=self.cache_hits + other.cache_hits,
         )
 
     @classmethod

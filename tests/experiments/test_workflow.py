@@ -294,3 +294,18 @@ def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, task_dir: Path) -> None:
     )
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"
+
+
+def test_the_response_cache_is_attached_to_hosted_models_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agents.models import get_model
+    from experiments._runner import _attach_cache
+
+    monkeypatch.setenv("REGENLAB_CACHE_DIR", str(tmp_path))
+    hosted = get_model("openai-compatible/m", base_url="http://127.0.0.1:9/v1")
+    scripted = mock("builder")
+    _attach_cache([hosted, scripted], trial=3)
+    assert hosted.cache is not None and hosted.trial == 3
+    assert hosted.cache.path == tmp_path / "responses.sqlite"
+    assert scripted.cache is None

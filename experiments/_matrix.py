@@ -1,0 +1,414 @@
+"""Experiments at scale: experiment.yaml, its matrix of trials, concurrency, budget, resume, retry.
+
+An experiment directory holds experiment.yaml (the resolved spec), one run directory per trial
+(named by the trial's key, so a resumed experiment finds its trials again), results.jsonl (one
+line per finished trial and arm, append-only, never duplicated) and usage.json (totals).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import glob
+import json
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agents import ARMS, Arm
+from agents.models import Usage
+from experiments._config import DEFAULT_ARMS, DEFAULT_MODEL, RunConfig
+from experiments._errors import ExperimentsError
+from experiments._results import TrialResult, usage_by_role
+from experiments._tasks import TASK_FILE
+
+EXPERIMENT_FILE = "experiment.yaml"
+RESULTS_FILE = "results.jsonl"
+ProgressHandler = Callable[["MatrixProgress"], None]
+
+
+class ModelPair(BaseModel):
+    """The models of one matrix cell."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    builder: str
+    regenerator: str
+
+
+def _default_models() -> list[str | ModelPair]:
+    return [DEFAULT_MODEL]
+
+
+class ExperimentSpec(BaseModel):
+    """The contents of an experiment.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="experiment", pattern=r"^[A-Za-z0-9_.-]+$")
+    """Used in the experiment directory's name."""
+    tasks: list[str] = Field(min_length=1)
+    """Task folders, task.yaml files or globs, relative to the experiment.yaml."""
+    models: list[str | ModelPair] = Field(default_factory=lambda: _default_models())
+    """provider/model (both roles) or {builder, regenerator} pairs."""
+    arms: list[Arm] = Field(default_factory=lambda: list(DEFAULT_ARMS))
+    journal_styles: list[str] = Field(default_factory=lambda: ["structured"])
+    code_policies: list[str] = Field(default_factory=lambda: ["none"])
+    """none, any, or snippets:N (snippets of at most N lines)."""
+    trials: int = Field(default=1, gt=0)
+    seed: int = 0
+    max_turns: int | None = Field(default=None, gt=0)
+    max_cost_per_trial: float | None = Field(default=None, gt=0)
+    """Cost limit for each agent of a trial, in USD."""
+    max_cost: float | None = Field(default=None, gt=0)
+    """Cost limit for the whole experiment: no new trial starts once it is reached."""
+    sandbox: Literal["auto", "bwrap", "local", "docker"] = "auto"
+    base_url: str | None = None
+    cache: bool = True
+    """Answer repeated requests of hosted models from the response cache."""
+
+    @field_validator("code_policies")
+    @classmethod
+    def _policies(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"none|any|snippets(:\d+)?", value):
+                raise ValueError(f"{value!r} is not none, any or snippets:N")
+        return values
+
+
+@dataclass(frozen=True)
+class TrialJob:
+    """One trial of the matrix."""
+
+    key: str
+    """Stable name of the trial: its run directory's name."""
+    config: RunConfig
+    task_id: str
+    trial: int
+
+
+def is_experiment_file(path: Path) -> bool:
+    """Whether a YAML file is an experiment.yaml (it has `tasks:`) rather than a task.yaml."""
+    if path.is_dir() or path.suffix not in (".yaml", ".yml"):
+        return False
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "tasks" in data and "prompt" not in data
+
+
+def load_experiment(path: Path) -> ExperimentSpec:
+    """Read and validate an experiment.yaml; errors name the file, the field and the fix."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ExperimentsError(
+            f"{path}: cannot read it as YAML ({exc}); fix: correct the file"
+        ) from exc
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_name = ".".join(str(p) for p in first["loc"])
+        raise ExperimentsError(
+            f"{path}: field '{field_name}': {first['msg']}; fix: correct it"
+        ) from exc
+    for arm in spec.arms:
+        if arm not in ARMS:
+            raise ExperimentsError(f"{path}: field 'arms': unknown arm {arm!r}")
+    return spec
+
+
+def _task_files(spec: ExperimentSpec, base: Path) -> list[Path]:
+    found: list[Path] = []
+    for pattern in spec.tasks:
+        matches = sorted(glob.glob(str(base / pattern))) or [str(base / pattern)]
+        for match in matches:
+            path = Path(match)
+            task_file = path / TASK_FILE if path.is_dir() else path
+            if not task_file.is_file():
+                raise ExperimentsError(
+                    f"{base / EXPERIMENT_FILE}: field 'tasks': {pattern!r} "
+                    "matches no task folder; fix: give a folder with task.yaml"
+                )
+            found.append(task_file.resolve())
+    return list(dict.fromkeys(found))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-")[:40]
+
+
+def _policy(text: str) -> dict[str, Any]:
+    name, _, lines = text.partition(":")
+    return {"name": name, "max_lines": int(lines)} if lines else {"name": name}
+
+
+def expand(spec: ExperimentSpec, base: Path) -> list[TrialJob]:
+    """The matrix: tasks x models x journal styles x code policies x trials (arms in each)."""
+    from experiments._tasks import load_task
+
+    jobs = []
+    for task_file in _task_files(spec, base):
+        task_id = load_task(task_file).id
+        for models in spec.models:
+            pair = (
+                models
+                if isinstance(models, ModelPair)
+                else ModelPair(builder=models, regenerator=models)
+            )
+            for style in spec.journal_styles:
+                for policy in spec.code_policies:
+                    for trial in range(spec.trials):
+                        config = RunConfig(
+                            task=task_file,
+                            builder_model=pair.builder,
+                            regenerator_model=pair.regenerator,
+                            arms=spec.arms,
+                            journal_style=style,
+                            code_policy=_policy(policy),
+                            base_url=spec.base_url,
+                            sandbox=spec.sandbox,
+                            max_turns=spec.max_turns,
+                            max_cost_usd=spec.max_cost_per_trial,
+                            seed=spec.seed + trial,
+                            cache=spec.cache,
+                        )
+                        key = "--".join(
+                            [
+                                task_id,
+                                _slug(pair.builder),
+                                _slug(pair.regenerator),
+                                style,
+                                _slug(policy),
+                                f"trial{trial + 1}",
+                            ]
+                        )
+                        jobs.append(TrialJob(key, config, task_id, trial + 1))
+    return jobs
+
+
+@dataclass
+class MatrixProgress:
+    """Where an experiment stands; handed to the progress display after every change."""
+
+    total: int
+    done: int = 0
+    skipped: int = 0
+    running: set[str] = field(default_factory=set)
+    failed: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage.zero)
+    started: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
+    stopped: str | None = None
+    """Why no new trial was started, if the experiment stopped early (e.g. the budget)."""
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the pace of the trials finished in this session."""
+        finished = self.done + len(self.failed)
+        if finished == 0:
+            return None
+        elapsed = datetime.now(UTC).timestamp() - self.started
+        left = self.total - self.skipped - finished
+        return elapsed / finished * left
+
+
+class ResultsLog:
+    """results.jsonl: appended under a file lock, one line per finished (trial, arm), no repeats."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def keys(self) -> set[tuple[str, str]]:
+        """(trial key, arm) of every line written so far."""
+        if not self.path.exists():
+            return set()
+        found = set()
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line from a killed process; its trial is rerun
+            found.add((row["key"], row["arm"]))
+        return found
+
+    def append(self, job: TrialJob, result: TrialResult) -> int:
+        """Add the lines of a completed trial that are not there yet; returns how many."""
+        with self._lock, self.path.open("a+", encoding="utf-8") as stream:
+            fcntl.flock(stream, fcntl.LOCK_EX)
+            present = self.keys()
+            rows = [_row(job, result, arm) for arm in result.arms if (job.key, arm) not in present]
+            stream.write("".join(json.dumps(row) + "\n" for row in rows))
+            stream.flush()
+            return len(rows)
+
+
+def _row(job: TrialJob, result: TrialResult, arm: str) -> dict[str, Any]:
+    usage = usage_by_role(result)
+    return {
+        "key": job.key,
+        "arm": arm,
+        "task": result.task,
+        "trial": job.trial,
+        "run_dir": result.run_dir,
+        "builder_model": result.models["builder"],
+        "regenerator_model": result.models["regenerator"],
+        "journal_style": result.journal_style,
+        "code_policy": result.code_policy,
+        "original_pass_rate": result.pass_rates.get("original"),
+        "regenerated_pass_rate": result.pass_rates.get(arm),
+        "fidelity": result.fidelity.get(arm),
+        **result.headlines.get(arm, {}),
+        "cost_usd": usage["total"].cost_usd,
+        "retries": usage["total"].retries,
+    }
+
+
+def new_experiment_dir(spec_path: Path, out: Path, *, cache: bool | None = None) -> Path:
+    """runs/<timestamp>-<name>/ with the spec copied in, task paths made absolute."""
+    spec = load_experiment(spec_path)
+    if cache is not None:
+        spec = spec.model_copy(update={"cache": cache})
+    tasks = [str(p) for p in _task_files(spec, spec_path.parent)]
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = out / f"{stamp}-{spec.name}"
+    folder.mkdir(parents=True)
+    data = spec.model_dump(mode="json") | {"tasks": tasks}
+    (folder / EXPERIMENT_FILE).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def run_matrix(
+    experiment_dir: Path,
+    *,
+    max_concurrency: int = 4,
+    max_cost: float | None = None,
+    retry_failed: bool = False,
+    on_progress: ProgressHandler | None = None,
+) -> MatrixProgress:
+    """Run (or continue) every trial of an experiment directory that has not finished."""
+    spec = load_experiment(experiment_dir / EXPERIMENT_FILE)
+    jobs = expand(spec, experiment_dir)
+    log = ResultsLog(experiment_dir / RESULTS_FILE)
+    finished = {key for key, _ in log.keys()}
+    budget = max_cost if max_cost is not None else spec.max_cost
+    progress = MatrixProgress(total=len(jobs))
+    pending = []
+    for job in jobs:
+        if job.key in finished and _complete(experiment_dir / job.key):
+            progress.skipped += 1
+            progress.usage = progress.usage + _trial_usage(experiment_dir / job.key)
+        elif retry_failed or not _failed(experiment_dir / job.key):
+            pending.append(job)
+        else:
+            progress.failed.append(job.key)
+    _notify(progress, on_progress)
+    _run_pending(experiment_dir, pending, log, progress, max_concurrency, budget, on_progress)
+    _write_usage(experiment_dir, jobs)
+    return progress
+
+
+def _run_pending(
+    experiment_dir: Path,
+    pending: list[TrialJob],
+    log: ResultsLog,
+    progress: MatrixProgress,
+    max_concurrency: int,
+    budget: float | None,
+    on_progress: ProgressHandler | None,
+) -> None:
+    from experiments._runner import run_trial
+
+    queue = list(pending)
+    with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
+        running: dict[Future[TrialResult], TrialJob] = {}
+        while queue or running:
+            while queue and len(running) < max_concurrency and progress.stopped is None:
+                if _over_budget(progress, budget):
+                    progress.stopped = f"the experiment's budget of ${budget:.2f} was reached"
+                    break
+                job = queue.pop(0)
+                progress.running.add(job.key)
+                running[pool.submit(run_trial, job.config, experiment_dir / job.key)] = job
+                _notify(progress, on_progress)
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                _finish(running.pop(future), future, log, progress)
+                _notify(progress, on_progress)
+
+
+def _finish(
+    job: TrialJob, future: Future[TrialResult], log: ResultsLog, progress: MatrixProgress
+) -> None:
+    progress.running.discard(job.key)
+    try:
+        result = future.result()
+    except Exception:  # recorded in the trial's own results.json by the runner when it can be
+        progress.failed.append(job.key)
+        return
+    progress.usage = progress.usage + usage_by_role(result)["total"]
+    if result.status == "completed":
+        log.append(job, result)
+        progress.done += 1
+    else:
+        progress.failed.append(job.key)
+
+
+def _over_budget(progress: MatrixProgress, budget: float | None) -> bool:
+    cost = progress.usage.cost_usd
+    return budget is not None and cost is not None and cost >= budget
+
+
+def _read_result(run_dir: Path) -> TrialResult | None:
+    path = run_dir / "results.json"
+    if not path.is_file():
+        return None
+    try:
+        return TrialResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+
+
+def _complete(run_dir: Path) -> bool:
+    result = _read_result(run_dir)
+    return result is not None and result.status == "completed"
+
+
+def _failed(run_dir: Path) -> bool:
+    result = _read_result(run_dir)
+    return result is not None and result.status == "error"
+
+
+def _trial_usage(run_dir: Path) -> Usage:
+    result = _read_result(run_dir)
+    return usage_by_role(result)["total"] if result else Usage.zero()
+
+
+def _write_usage(experiment_dir: Path, jobs: list[TrialJob]) -> None:
+    """usage.json of the experiment: per role over all finished trials, and in total."""
+    roles: dict[str, Usage] = {}
+    for job in jobs:
+        result = _read_result(experiment_dir / job.key)
+        if result is None:
+            continue
+        for role, usage in usage_by_role(result).items():
+            name = role.split(":")[0] if role != "total" else role
+            roles[name] = roles.get(name, Usage.zero()) + usage
+    data = {role: usage.model_dump(mode="json") for role, usage in roles.items()}
+    (experiment_dir / "usage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def _notify(progress: MatrixProgress, handler: ProgressHandler | None) -> None:
+    if handler is not None:
+        handler(progress)
