@@ -18,6 +18,9 @@ from sandbox._env import build_env
 from sandbox._owner import lent_to_sandbox_user
 from sandbox._types import Layout, Limits, Mount, RunRequest, RunResult, SandboxError
 
+# Sandboxed work is CPU-bound: more runs at once than cores only makes each slower.
+_CPU_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
 
 class Sandbox(ABC):
     """Runs untrusted commands in a workspace under limits (DESIGN §5)."""
@@ -55,7 +58,7 @@ class Sandbox(ABC):
         layout = self.layout(workspace, mounts)
         built = build_env(env, home=self._home(layout), path_prefix=str(Path(layout.python).parent))
         argv = self._argv(RunRequest(command, workspace, mounts, limits, built.env))
-        with self._prepared(workspace, mounts):
+        with _CPU_SLOTS, self._prepared(workspace, mounts):
             result = _execute(
                 argv, self._process_env(built.env), self._cwd(workspace), limits, stdin, self._kill
             )

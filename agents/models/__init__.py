@@ -10,6 +10,7 @@ from agents.models._actions import action_schema, parse_action
 from agents.models._base import Model
 from agents.models._cache import CacheStats, ResponseCache, default_cache_path
 from agents.models._check import ModelCheck, check_model
+from agents.models._limiter import LimiterRegistry, LimiterState, ProviderLimiter, default_registry
 from agents.models._mock import MockModel, MockRequest
 from agents.models._pricing import cost_usd
 from agents.models._registry import (
@@ -33,6 +34,8 @@ from agents.models._types import (
 __all__ = [
     "CacheStats",
     "GenerateConfig",
+    "LimiterRegistry",
+    "LimiterState",
     "Message",
     "MockModel",
     "MockRequest",
@@ -41,6 +44,7 @@ __all__ = [
     "ModelRef",
     "ModelResponse",
     "ProviderInfo",
+    "ProviderLimiter",
     "ResponseCache",
     "RetryPolicy",
     "ToolCall",
@@ -51,6 +55,7 @@ __all__ = [
     "check_model",
     "cost_usd",
     "default_cache_path",
+    "default_registry",
     "get_model",
     "parse_action",
     "parse_model_string",

@@ -10,8 +10,15 @@ from collections.abc import Callable
 
 from agents._errors import AgentsError, ModelError
 from agents.models._cache import CacheError, ResponseCache, cache_key
+from agents.models._limiter import ProviderLimiter, default_registry, is_rate_limit
 from agents.models._pricing import cost_usd
-from agents.models._retry import RetryOutcome, RetryPolicy, call_with_retry, status_code_of
+from agents.models._retry import (
+    RetryOutcome,
+    RetryPolicy,
+    call_with_retry,
+    retry_after_of,
+    status_code_of,
+)
 from agents.models._types import GenerateConfig, Message, ModelResponse, RawReply, ToolSpec, Usage
 
 RetryHook = Callable[[BaseException, float], None]
@@ -30,6 +37,8 @@ class Model(ABC):
     """Provider part of the model string (set by each subclass)."""
     supports_tools: bool = True
     """Whether the model acts on `tools` (natively or through JSON actions)."""
+    rate_limited: bool = True
+    """Whether calls go through the provider's adaptive (AIMD) concurrency limiter."""
     # --- response cache (see _cache.py) ---
     cache: ResponseCache | None = None
     """Where to look up replies before calling the model, and store new ones; set by callers."""
@@ -74,7 +83,7 @@ class Model(ABC):
         outcome = RetryOutcome()
         try:
             raw = call_with_retry(
-                lambda: self._generate(messages, tools or [], config),
+                lambda: self._attempt(messages, tools or [], config),
                 self.retry,
                 on_retry=self.on_retry,
                 outcome=outcome,
@@ -86,6 +95,31 @@ class Model(ABC):
         usage = self._usage(raw, time.perf_counter() - started, outcome.retries)
         self._cache_put(key, raw)  # response cache: only successful replies reach here
         return self._response(raw, usage)
+
+    def _attempt(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        """One attempt inside a slot of the provider's adaptive limiter (held per attempt, so a
+        back-off sleep never holds a slot)."""
+        limiter = self.limiter
+        if limiter is None:
+            return self._generate(messages, tools, config)
+        with limiter.slot():
+            try:
+                raw = self._generate(messages, tools, config)
+            except Exception as exc:
+                if is_rate_limit(exc):
+                    limiter.on_rate_limited(retry_after_of(exc))
+                raise
+        limiter.on_success()
+        return raw
+
+    @property
+    def limiter(self) -> ProviderLimiter | None:
+        """The adaptive concurrency limiter shared by every model of this provider and server."""
+        if not self.rate_limited:
+            return None
+        return default_registry().for_provider(self.provider, getattr(self, "base_url", None))
 
     def _response(self, raw: RawReply, usage: Usage) -> ModelResponse:
         with self._lock:

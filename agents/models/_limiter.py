@@ -255,7 +255,7 @@ class LimiterRegistry:
         )
 
 
-_DEFAULT_REGISTRY = LimiterRegistry()
+_DEFAULT_REGISTRY = LimiterRegistry(initial=8)
 
 
 def default_registry() -> LimiterRegistry:

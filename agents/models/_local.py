@@ -123,6 +123,7 @@ class LocalModel(Model):
     """A GGUF model run in-process by llama.cpp, driven with completion prompts."""
 
     provider = "local"
+    rate_limited = False  # one in-process model: its own lock already serialises the calls
 
     def __init__(self, name: str, *, retry: RetryPolicy | None = None) -> None:
         if name not in LOCAL_MODELS:

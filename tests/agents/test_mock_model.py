@@ -97,3 +97,21 @@ def test_a_bad_script_file_names_the_field(tmp_path: Path) -> None:
     script.write_text("outputs: 3\n")
     with pytest.raises(ModelError, match=r"bad.yaml: field 'outputs': expected a list"):
         MockModel.from_file(script)
+
+
+def test_a_rate_limit_lowers_the_providers_adaptive_limit() -> None:
+    from agents.models import default_registry
+
+    model = MockModel("limited", [{"error": {"status": 429, "retry_after_s": 0}}, "ok"])
+    limiter = model.limiter
+    assert limiter is not None and limiter is default_registry().for_provider("mock")
+    before = limiter.snapshot().decreases
+    assert model.generate([Message.user("x")]).text == "ok"
+    assert limiter.snapshot().decreases == before + 1
+    assert limiter.in_flight == 0
+
+
+def test_the_local_model_has_no_adaptive_limiter() -> None:
+    from agents.models._local import LocalModel
+
+    assert LocalModel.rate_limited is False
