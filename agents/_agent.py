@@ -211,7 +211,9 @@ def _graph() -> Any:
     graph.add_edge(START, "model")
     graph.add_conditional_edges("model", after, ["tools", "model", END])
     graph.add_conditional_edges("tools", lambda s: END if s.stop else "model", ["model", END])
-    return graph.compile()
+    # An agent run is one workflow step: restarted whole, never resumed mid-way from a checkpoint
+    # inherited from the workflow (its workspace and journal start afresh with it).
+    return graph.compile(checkpointer=False)
 
 
 def run_agent(system_prompt: str, task: str, context: AgentContext) -> AgentRun:

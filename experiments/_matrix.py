@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import glob
 import json
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -293,6 +294,7 @@ def run_matrix(
     max_concurrency: int = 4,
     max_cost: float | None = None,
     retry_failed: bool = False,
+    executor: str = "local",
     on_progress: ProgressHandler | None = None,
 ) -> MatrixProgress:
     """Run (or continue) every trial of an experiment directory that has not finished."""
@@ -312,9 +314,93 @@ def run_matrix(
         else:
             progress.failed.append(job.key)
     _notify(progress, on_progress)
-    _run_pending(experiment_dir, pending, log, progress, max_concurrency, budget, on_progress)
+    settings = _Settings(max(1, max_concurrency), budget, executor)
+    _run_pending(experiment_dir, pending, log, progress, settings, on_progress)
     _write_usage(experiment_dir, jobs)
     return progress
+
+
+class _Executor(Protocol):
+    """Where trials run: threads in this process, or tasks on a Ray cluster."""
+
+    def submit(self, job: TrialJob, run_dir: Path) -> Any: ...
+
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, TrialResult | BaseException]]: ...
+
+    def close(self) -> None: ...
+
+
+class _ThreadExecutor:
+    def __init__(self, workers: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers)
+
+    def submit(self, job: TrialJob, run_dir: Path) -> Future[TrialResult]:
+        from experiments._runner import run_trial
+
+        return self.pool.submit(run_trial, job.config, run_dir)
+
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, TrialResult | BaseException]]:
+        done, _ = wait(handles, return_when=FIRST_COMPLETED)
+        return [(f, f.exception() or f.result()) for f in done]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+def remote_trial(config_json: str, run_dir: str) -> str:
+    """A trial run on a Ray worker: the same run directory layout, the result as JSON."""
+    from experiments._runner import run_trial
+
+    config = RunConfig.model_validate_json(config_json)
+    return run_trial(config, Path(run_dir)).model_dump_json()
+
+
+class _RayExecutor:
+    """Trials as Ray tasks on the cluster at $RAY_ADDRESS, or on a local head without one.
+
+    Run directories are written by the workers, so on a real cluster `--out` must be a folder
+    every node sees (a shared or mounted filesystem).
+    """
+
+    def __init__(self) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(
+                address=os.environ.get("RAY_ADDRESS") or None,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+        self.ray = ray
+        self.task = ray.remote(remote_trial)
+
+    def submit(self, job: TrialJob, run_dir: Path) -> Any:
+        return self.task.remote(job.config.model_dump_json(), str(run_dir))
+
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, TrialResult | BaseException]]:
+        ready, _ = self.ray.wait(handles, num_returns=1)
+        finished: list[tuple[Any, TrialResult | BaseException]] = []
+        for ref in ready:
+            try:
+                finished.append((ref, TrialResult.model_validate_json(self.ray.get(ref))))
+            except Exception as exc:  # a task that failed on its worker
+                finished.append((ref, exc))
+        return finished
+
+    def close(self) -> None:
+        return None
+
+
+def _executor(name: str, workers: int) -> _Executor:
+    if name == "ray":
+        try:
+            return _RayExecutor()
+        except ImportError as exc:
+            raise ExperimentsError("--executor ray needs Ray: pip install 'regenlab[ray]'") from exc
+    if name != "local":
+        raise ExperimentsError(f"--executor: unknown executor {name!r}; use local or ray")
+    return _ThreadExecutor(workers)
 
 
 def _run_pending(
@@ -322,44 +408,50 @@ def _run_pending(
     pending: list[TrialJob],
     log: ResultsLog,
     progress: MatrixProgress,
-    max_concurrency: int,
-    budget: float | None,
+    settings: _Settings,
     on_progress: ProgressHandler | None,
 ) -> None:
-    from experiments._runner import run_trial
-
     queue = list(pending)
-    with ThreadPoolExecutor(max_workers=max(1, max_concurrency)) as pool:
-        running: dict[Future[TrialResult], TrialJob] = {}
+    executor = _executor(settings.executor, settings.max_concurrency)
+    running: dict[Any, TrialJob] = {}
+    try:
         while queue or running:
-            while queue and len(running) < max_concurrency and progress.stopped is None:
-                if _over_budget(progress, budget):
-                    progress.stopped = f"the experiment's budget of ${budget:.2f} was reached"
+            while queue and len(running) < settings.max_concurrency and progress.stopped is None:
+                if _over_budget(progress, settings.budget):
+                    progress.stopped = (
+                        f"the experiment's budget of ${settings.budget:.2f} was reached"
+                    )
                     break
                 job = queue.pop(0)
                 progress.running.add(job.key)
-                running[pool.submit(run_trial, job.config, experiment_dir / job.key)] = job
+                running[executor.submit(job, experiment_dir / job.key)] = job
                 _notify(progress, on_progress)
             if not running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                _finish(running.pop(future), future, log, progress)
+            for handle, outcome in executor.wait_any(list(running)):
+                _finish(running.pop(handle), outcome, log, progress)
                 _notify(progress, on_progress)
+    finally:
+        executor.close()
+
+
+@dataclass(frozen=True)
+class _Settings:
+    max_concurrency: int
+    budget: float | None
+    executor: str
 
 
 def _finish(
-    job: TrialJob, future: Future[TrialResult], log: ResultsLog, progress: MatrixProgress
+    job: TrialJob, outcome: TrialResult | BaseException, log: ResultsLog, progress: MatrixProgress
 ) -> None:
     progress.running.discard(job.key)
-    try:
-        result = future.result()
-    except Exception:  # recorded in the trial's own results.json by the runner when it can be
+    if isinstance(outcome, BaseException):
         progress.failed.append(job.key)
         return
-    progress.usage = progress.usage + usage_by_role(result)["total"]
-    if result.status == "completed":
-        log.append(job, result)
+    progress.usage = progress.usage + usage_by_role(outcome)["total"]
+    if outcome.status == "completed":
+        log.append(job, outcome)
         progress.done += 1
     else:
         progress.failed.append(job.key)

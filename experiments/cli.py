@@ -146,6 +146,9 @@ def run(
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse hosted models' cached replies.")
     ] = True,
+    executor: Annotated[
+        str, typer.Option("--executor", help="Where trials run: local, or ray ($RAY_ADDRESS).")
+    ] = "local",
 ) -> None:
     """Run the experiment: on one task (task.yaml), or on a whole matrix (experiment.yaml)."""
     from experiments._matrix import is_experiment_file, new_experiment_dir
@@ -154,7 +157,7 @@ def run(
     if is_experiment_file(Path(task)):
         folder = new_experiment_dir(Path(task), out, cache=cache)
         _console().print(f"experiment → {folder}")
-        _run_matrix(folder, max_concurrency=max_concurrency, max_cost=max_cost)
+        _run_matrix(folder, max_concurrency=max_concurrency, max_cost=max_cost, executor=executor)
         return
 
     with _progress() as on_event:
@@ -208,12 +211,15 @@ def retry(
         bool, typer.Option("--failed", help="Rerun the trials that ended in an error.")
     ] = False,
     max_concurrency: Annotated[int, typer.Option("--max-concurrency", min=1)] = 4,
+    executor: Annotated[str, typer.Option("--executor", help="local or ray.")] = "local",
 ) -> None:
     """Rerun an experiment's errored trials (with --failed) and finish the unfinished ones."""
     if not failed:
         _console(stderr=True).print("nothing to do: say --failed to rerun errored trials")
         raise typer.Exit(2)
-    _run_matrix(experiment_dir, max_concurrency=max_concurrency, retry_failed=True)
+    _run_matrix(
+        experiment_dir, max_concurrency=max_concurrency, retry_failed=True, executor=executor
+    )
 
 
 def _run_matrix(
@@ -222,6 +228,7 @@ def _run_matrix(
     max_concurrency: int = 4,
     max_cost: float | None = None,
     retry_failed: bool = False,
+    executor: str = "local",
 ) -> None:
     from experiments._matrix import EXPERIMENT_FILE, run_matrix
 
@@ -237,6 +244,7 @@ def _run_matrix(
             max_concurrency=max_concurrency,
             max_cost=max_cost,
             retry_failed=retry_failed,
+            executor=executor,
             on_progress=on_progress,
         )
     console = _console()

@@ -309,3 +309,62 @@ def test_the_response_cache_is_attached_to_hosted_models_only(
     assert hosted.cache is not None and hosted.trial == 3
     assert hosted.cache.path == tmp_path / "responses.sqlite"
     assert scripted.cache is None
+
+
+def test_killed_during_the_build_the_resumed_build_starts_afresh(
+    tmp_path: Path, task_dir: Path
+) -> None:
+    slow = tmp_path / "slow-builder.yaml"
+    script = yaml.safe_load((SCRIPTS / "builder.yaml").read_text())
+    script["outputs"][3]["delay_s"] = 30.0  # the fourth call hangs: kill the run there
+    slow.write_text(yaml.safe_dump(script))
+    log = tmp_path / "mock.log"
+    env = {**os.environ, "REGENLAB_MOCK_LOG": str(log)}
+    command = [
+        sys.executable,
+        "-m",
+        "experiments.cli",
+        "run",
+        str(task_dir),
+        "--arms",
+        "journal",
+        "--builder-model",
+        f"mock/{slow}",
+        "--regenerator-model",
+        f"mock/{SCRIPTS / 'regenerator.yaml'}",
+        "--out",
+        str(tmp_path / "runs"),
+    ]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while (
+        time.monotonic() < deadline
+        and (log.read_text().count("slow-builder") if log.exists() else 0) < 4
+    ):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    [run_dir] = (tmp_path / "runs").iterdir()
+    script["outputs"][3].pop("delay_s")
+    slow.write_text(yaml.safe_dump(script))
+    resumed = subprocess.run(
+        [sys.executable, "-m", "experiments.cli", "resume", str(run_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    turns = [
+        json.loads(line)["turn"] for line in (run_dir / "transcripts" / "builder.jsonl").open()
+    ]
+    assert turns == list(range(1, 8))
+    result = json.loads((run_dir / "results.json").read_text())
+    assert result["builder"]["usage"]["calls"] == 7 and result["builder"]["stop_reason"] == "done"
+    log_lines = git.Repo(run_dir / "original").iter_commits()
+    assert [c.message.strip() for c in log_lines][::-1] == [
+        "write lru_ttl.py [journal #1 (plan)]",
+        "write test_smoke.py [journal #2 (step)]",
+    ]
