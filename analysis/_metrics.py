@@ -39,6 +39,19 @@ HEADLINE_KEYS = (
     "halstead_effort",
 )
 """The numbers compared in `MetricsComparison.deltas` and `file_deltas`."""
+METRIC_LABELS = {
+    "loc": "LOC",
+    "sloc": "SLOC",
+    "lloc": "LLOC",
+    "comments": "comments",
+    "cc_mean": "CC mean",
+    "cc_max": "CC max",
+    "mi_mean": "MI mean",
+    "halstead_volume": "Halstead volume",
+    "halstead_difficulty": "Halstead difficulty",
+    "halstead_effort": "Halstead effort",
+}
+"""How reports name each headline metric, in the order they show them."""
 
 
 class _Model(BaseModel):
@@ -207,7 +220,7 @@ def compare_metrics(original: Codebase, regenerated: Codebase) -> MetricsCompari
     return MetricsComparison(
         original=before,
         regenerated=after,
-        deltas=_deltas(_summary_headline(before), _summary_headline(after)),
+        deltas=_deltas(headline(before), headline(after)),
         file_deltas={
             p: _deltas(_file_headline(before.files[p]), _file_headline(after.files[p]))
             for p in shared
@@ -276,7 +289,8 @@ def _file_headline(f: FileMetrics) -> dict[str, float | None]:
     return _headline(f.raw, f.cc_mean, f.cc_max, f.mi, f.halstead)
 
 
-def _summary_headline(s: MetricsSummary) -> dict[str, float | None]:
+def headline(s: MetricsSummary) -> dict[str, float | None]:
+    """The headline numbers of a summary, by HEADLINE_KEYS key."""
     return _headline(s.raw, s.cc_mean, s.cc_max, s.mi_mean, s.halstead)
 
 

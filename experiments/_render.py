@@ -6,18 +6,8 @@ from rich.console import Console
 from rich.table import Table
 
 from analysis import AGREEMENTS, AnalysisResult
+from analysis._metrics import METRIC_LABELS, headline
 
-_METRIC_ROWS = (
-    ("LOC", "loc"),
-    ("SLOC", "sloc"),
-    ("LLOC", "lloc"),
-    ("comments", "comments"),
-    ("CC mean", "cc_mean"),
-    ("CC max", "cc_max"),
-    ("MI mean", "mi_mean"),
-    ("Halstead volume", "halstead_volume"),
-    ("Halstead effort", "halstead_effort"),
-)
 SHOWN = 8
 
 
@@ -88,21 +78,8 @@ def _structure(result: AnalysisResult, console: Console) -> None:
 def _metrics(result: AnalysisResult, console: Console) -> None:
     m = result.metrics
     table = Table("metric", "original", "regenerated", "delta", title="Metrics (radon)")
-    values = {
-        side: {
-            "loc": s.raw.loc,
-            "sloc": s.raw.sloc,
-            "lloc": s.raw.lloc,
-            "comments": s.raw.comments,
-            "cc_mean": s.cc_mean,
-            "cc_max": s.cc_max,
-            "mi_mean": s.mi_mean,
-            "halstead_volume": s.halstead.volume,
-            "halstead_effort": s.halstead.effort,
-        }
-        for side, s in (("original", m.original), ("regenerated", m.regenerated))
-    }
-    for label, key in _METRIC_ROWS:
+    values = {"original": headline(m.original), "regenerated": headline(m.regenerated)}
+    for key, label in METRIC_LABELS.items():
         delta = m.deltas.get(key)
         table.add_row(
             label,

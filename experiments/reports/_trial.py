@@ -39,11 +39,11 @@ from analysis import (
     AGREEMENTS,
     AnalysisResult,
     HiddenTestRun,
-    MetricsSummary,
     StructureResult,
     TestComparison,
     compare_tests,
 )
+from analysis._metrics import METRIC_LABELS, headline
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult
 
@@ -76,18 +76,6 @@ _HEADLINE_COLUMNS = (
     "API match",
     "leakage",
     "compression",
-)
-_METRIC_ROWS = (
-    ("LOC", "loc"),
-    ("SLOC", "sloc"),
-    ("LLOC", "lloc"),
-    ("comments", "comments"),
-    ("CC mean", "cc_mean"),
-    ("CC max", "cc_max"),
-    ("MI mean", "mi_mean"),
-    ("Halstead volume", "halstead_volume"),
-    ("Halstead difficulty", "halstead_difficulty"),
-    ("Halstead effort", "halstead_effort"),
 )
 NOT_AVAILABLE = "not available"
 _T = TypeVar("_T")
@@ -507,26 +495,20 @@ def _nodes(paths: list[tuple[tuple[str, ...], str]]) -> list[TreeNode]:
 def _metrics(analysis: AnalysisResult) -> list[MetricRow]:
     m = analysis.metrics
     rows = []
-    for label, key in _METRIC_ROWS:
+    for key, label in METRIC_LABELS.items():
         delta = m.deltas.get(key)
         rows.append(
             MetricRow(
                 label,
-                _num(_metric(m.original, key)),
-                _num(_metric(m.regenerated, key)),
+                _num(_as_float(headline(m.original)[key])),
+                _num(_as_float(headline(m.regenerated)[key])),
                 "—" if delta is None else _signed(delta),
             )
         )
     return rows
 
 
-def _metric(summary: MetricsSummary, key: str) -> float | None:
-    if key.startswith("halstead_"):
-        value = getattr(summary.halstead, key.removeprefix("halstead_"))
-    elif key in ("loc", "lloc", "sloc", "comments"):
-        value = getattr(summary.raw, key)
-    else:
-        value = getattr(summary, key)
+def _as_float(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 

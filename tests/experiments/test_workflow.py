@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
@@ -128,59 +129,6 @@ def test_a_finished_run_resumes_to_the_same_result(finished) -> None:
     assert again.pass_rates == result.pass_rates
 
 
-def test_killed_after_the_build_then_resumed_without_calling_the_builder_again(
-    tmp_path: Path, task_dir: Path
-) -> None:
-    slow = tmp_path / "slow-regenerator.yaml"
-    script = yaml.safe_load((SCRIPTS / "regenerator.yaml").read_text())
-    script["outputs"][0]["delay_s"] = 2.0
-    slow.write_text(yaml.safe_dump(script))
-    log = tmp_path / "mock.log"
-    env = {**os.environ, "REGENLAB_MOCK_LOG": str(log)}
-    command = [
-        sys.executable,
-        "-m",
-        "experiments.cli",
-        "run",
-        str(task_dir),
-        "--builder-model",
-        f"mock/{SCRIPTS / 'builder.yaml'}",
-        "--regenerator-model",
-        f"mock/{slow}",
-        "--out",
-        str(tmp_path / "runs"),
-    ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and "regenerator" not in (
-        log.read_text() if log.exists() else ""
-    ):
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    [run_dir] = (tmp_path / "runs").iterdir()
-    assert not (run_dir / "results.json").exists()
-    builder_calls = [line for line in log.read_text().splitlines() if "builder.yaml" in line]
-    assert len(builder_calls) == 7
-
-    resumed = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "resume", str(run_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    after = [line for line in log.read_text().splitlines() if "builder.yaml" in line]
-    assert after == builder_calls, "the builder was called again"
-    result = json.loads((run_dir / "results.json").read_text())
-    assert result["status"] == "completed" and set(result["pass_rates"]) == {
-        "original",
-        "journal",
-        "prompt",
-    }
-
-
 def test_cli_run_with_mock_scripts(tmp_path: Path, task_dir: Path) -> None:
     from typer.testing import CliRunner
 
@@ -249,53 +197,6 @@ def test_a_transient_model_outage_restarts_the_step(tmp_path: Path, task_dir: Pa
     assert len(list(log)) == 2  # the failed attempt left nothing behind
 
 
-def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, task_dir: Path) -> None:
-    slow = tmp_path / "slow-regenerator.yaml"
-    script = yaml.safe_load((SCRIPTS / "regenerator.yaml").read_text())
-    script["outputs"][0]["delay_s"] = 3.0
-    slow.write_text(yaml.safe_dump(script))
-    log = tmp_path / "mock.log"
-    env = {**os.environ, "REGENLAB_MOCK_LOG": str(log)}
-    command = [
-        sys.executable,
-        "-m",
-        "experiments.cli",
-        "run",
-        str(task_dir),
-        "--arms",
-        "journal",
-        "--builder-model",
-        f"mock/{SCRIPTS / 'builder.yaml'}",
-        "--regenerator-model",
-        f"mock/{slow}",
-        "--out",
-        str(tmp_path / "runs"),
-    ]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and "regenerator" not in (
-        log.read_text() if log.exists() else ""
-    ):
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    [run_dir] = (tmp_path / "runs").iterdir()
-    assert process.returncode == 130
-    assert f"interrupted; resume with: experiment resume {run_dir}" in " ".join(stderr.split())
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "interrupted"
-    resumed = subprocess.run(
-        [sys.executable, "-m", "experiments.cli", "resume", str(run_dir)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"
-
-
 def test_the_response_cache_is_attached_to_hosted_models_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -311,13 +212,19 @@ def test_the_response_cache_is_attached_to_hosted_models_only(
     assert scripted.cache is None
 
 
-def test_killed_during_the_build_the_resumed_build_starts_afresh(
-    tmp_path: Path, task_dir: Path
-) -> None:
-    slow = tmp_path / "slow-builder.yaml"
-    script = yaml.safe_load((SCRIPTS / "builder.yaml").read_text())
-    script["outputs"][3]["delay_s"] = 30.0  # the fourth call hangs: kill the run there
-    slow.write_text(yaml.safe_dump(script))
+def slowed(tmp_path: Path, name: str, index: int, delay: float) -> tuple[Path, dict[str, Any]]:
+    """A copy of a script whose call number `index` (from 0) first sleeps `delay` seconds."""
+    script = yaml.safe_load((SCRIPTS / f"{name}.yaml").read_text())
+    script["outputs"][index]["delay_s"] = delay
+    path = tmp_path / f"slow-{name}.yaml"
+    path.write_text(yaml.safe_dump(script))
+    return path, script
+
+
+def start_run(
+    tmp_path: Path, task_dir: Path, builder: Path, regenerator: Path, *options: str
+) -> tuple[subprocess.Popen[str], dict[str, str], Path]:
+    """`experiment run` in a subprocess whose mock models log every request to mock.log."""
     log = tmp_path / "mock.log"
     env = {**os.environ, "REGENLAB_MOCK_LOG": str(log)}
     command = [
@@ -326,45 +233,101 @@ def test_killed_during_the_build_the_resumed_build_starts_afresh(
         "experiments.cli",
         "run",
         str(task_dir),
-        "--arms",
-        "journal",
+        *options,
         "--builder-model",
-        f"mock/{slow}",
+        f"mock/{builder}",
         "--regenerator-model",
-        f"mock/{SCRIPTS / 'regenerator.yaml'}",
+        f"mock/{regenerator}",
         "--out",
         str(tmp_path / "runs"),
     ]
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+    return process, env, log
+
+
+def wait_for(log: Path, marker: str, count: int = 1) -> None:
+    """Until `marker` appears `count` times in the mock log (at most two minutes)."""
     deadline = time.monotonic() + 120
-    while (
-        time.monotonic() < deadline
-        and (log.read_text().count("slow-builder") if log.exists() else 0) < 4
-    ):
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text().count(marker) >= count:
+            return
         time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    [run_dir] = (tmp_path / "runs").iterdir()
-    script["outputs"][3].pop("delay_s")
-    slow.write_text(yaml.safe_dump(script))
-    resumed = subprocess.run(
+    raise AssertionError(f"{marker!r} did not appear {count} time(s) in {log}")
+
+
+def resume(run_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "resume", str(run_dir)],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    turns = [
-        json.loads(line)["turn"] for line in (run_dir / "transcripts" / "builder.jsonl").open()
-    ]
-    assert turns == list(range(1, 8))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def builder_calls(log: Path, marker: str) -> list[str]:
+    return [line for line in log.read_text().splitlines() if marker in line]
+
+
+def test_killed_after_the_build_then_resumed_without_calling_the_builder_again(
+    tmp_path: Path, task_dir: Path
+) -> None:
+    regenerator, _ = slowed(tmp_path, "regenerator", 0, 2.0)
+    process, env, log = start_run(tmp_path, task_dir, SCRIPTS / "builder.yaml", regenerator)
+    wait_for(log, "slow-regenerator")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    [run_dir] = (tmp_path / "runs").iterdir()
+    assert not (run_dir / "results.json").exists()
+    before = builder_calls(log, "builder.yaml")
+    assert len(before) == 7
+    resume(run_dir, env)
+    assert builder_calls(log, "builder.yaml") == before, "the builder was called again"
+    result = json.loads((run_dir / "results.json").read_text())
+    assert result["status"] == "completed"
+    assert set(result["pass_rates"]) == {"original", "journal", "prompt"}
+
+
+def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, task_dir: Path) -> None:
+    regenerator, _ = slowed(tmp_path, "regenerator", 0, 3.0)
+    process, env, log = start_run(
+        tmp_path, task_dir, SCRIPTS / "builder.yaml", regenerator, "--arms", "journal"
+    )
+    wait_for(log, "slow-regenerator")
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    [run_dir] = (tmp_path / "runs").iterdir()
+    assert process.returncode == 130
+    assert f"interrupted; resume with: experiment resume {run_dir}" in " ".join(stderr.split())
+    assert json.loads((run_dir / "results.json").read_text())["status"] == "interrupted"
+    resume(run_dir, env)
+    assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"
+
+
+def test_killed_during_the_build_the_resumed_build_starts_afresh(
+    tmp_path: Path, task_dir: Path
+) -> None:
+    builder, script = slowed(tmp_path, "builder", 3, 30.0)  # the fourth call hangs: kill there
+    process, env, log = start_run(
+        tmp_path, task_dir, builder, SCRIPTS / "regenerator.yaml", "--arms", "journal"
+    )
+    wait_for(log, "slow-builder", count=4)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    [run_dir] = (tmp_path / "runs").iterdir()
+    script["outputs"][3].pop("delay_s")
+    builder.write_text(yaml.safe_dump(script))
+    resume(run_dir, env)
+    transcript = (run_dir / "transcripts" / "builder.jsonl").open()
+    assert [json.loads(line)["turn"] for line in transcript] == list(range(1, 8))
     result = json.loads((run_dir / "results.json").read_text())
     assert result["builder"]["usage"]["calls"] == 7 and result["builder"]["stop_reason"] == "done"
-    log_lines = git.Repo(run_dir / "original").iter_commits()
-    assert [c.message.strip() for c in log_lines][::-1] == [
+    commits = git.Repo(run_dir / "original").iter_commits()
+    assert [c.message.strip() for c in commits][::-1] == [
         "write lru_ttl.py [journal #1 (plan)]",
         "write test_smoke.py [journal #2 (step)]",
     ]
