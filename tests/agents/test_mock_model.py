@@ -115,3 +115,22 @@ def test_the_local_model_has_no_adaptive_limiter() -> None:
     from agents.models._local import LocalModel
 
     assert LocalModel.rate_limited is False
+
+
+def test_simulated_failures_are_reproducible_wherever_the_script_lives() -> None:
+    def pattern(name: str) -> list[int]:
+        model = MockModel(name, lambda messages, tools: "ok", fail_rate=0.5)
+        model.retry = model.retry.__class__(max_attempts=1)
+        outcomes = []
+        for _ in range(12):
+            try:
+                model.generate([Message.user("x")])
+                outcomes.append(1)
+            except ModelError as exc:
+                assert exc.status_code == 429
+                outcomes.append(0)
+        return outcomes
+
+    first = pattern("runs/a/flaky.yaml")
+    assert first == pattern("elsewhere/flaky.yaml")
+    assert 0 < sum(first) < 12
