@@ -39,7 +39,8 @@ class RunConfig(BaseModel):
     tokens_per_turn: int | None = Field(default=None, gt=0)
     """Output tokens per model turn (default: 4096; 384 for local models)."""
     max_cost_usd: float | None = Field(default=None, gt=0)
-    """Cost limit per agent."""
+    """Cost limit of the whole trial: the builder may spend it all; the regenerators share
+    what the build left."""
     seed: int = 0
     """Sampling seed where the provider supports one."""
     cache: bool = True

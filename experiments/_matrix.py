@@ -67,7 +67,7 @@ class ExperimentSpec(BaseModel):
     seed: int = 0
     max_turns: int | None = Field(default=None, gt=0)
     max_cost_per_trial: float | None = Field(default=None, gt=0)
-    """Cost limit for each agent of a trial, in USD."""
+    """Cost limit of each trial, in USD (the regenerators share what the build left)."""
     max_cost: float | None = Field(default=None, gt=0)
     """Cost limit for the whole experiment: no new trial starts once it is reached."""
     sandbox: Literal["auto", "bwrap", "local", "docker"] = "auto"
@@ -317,7 +317,20 @@ def run_matrix(
     settings = _Settings(max(1, max_concurrency), budget, executor)
     _run_pending(experiment_dir, pending, log, progress, settings, on_progress)
     _write_usage(experiment_dir, jobs)
+    _write_status(experiment_dir, progress)
     return progress
+
+
+def _write_status(experiment_dir: Path, progress: MatrixProgress) -> None:
+    """status.json: where the experiment stands, and why it stopped early if it did."""
+    status = {
+        "total": progress.total,
+        "finished": progress.done + progress.skipped,
+        "failed": progress.failed,
+        "stopped": progress.stopped,
+        "updated_at": datetime.now(UTC).isoformat(),
+    }
+    (experiment_dir / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
 
 
 class _Executor(Protocol):

@@ -57,6 +57,8 @@ class ArmInput(TypedDict):
     """What one regenerate branch receives through Send."""
 
     arm: Arm
+    budget: float | None
+    """This regenerator's share of what the trial's budget left after the build (USD)."""
 
 
 @dataclass
@@ -77,16 +79,28 @@ def _transient(exc: Exception) -> bool:
     return isinstance(exc, ModelError) and exc.status_code in TRANSIENT_STATUS
 
 
-def _limits(context: TrialContext, model: Model) -> AgentLimits:
+def _limits(context: TrialContext, model: Model, budget: float | None) -> AgentLimits:
     spec = context.task.spec.limits
     config = context.config
     return AgentLimits(
         max_turns=config.turns(model.id, spec.max_turns),
         max_output_tokens=spec.max_output_tokens,
         timeout_s=spec.timeout_s,
-        max_cost_usd=config.max_cost_usd,
+        max_cost_usd=budget,
         tokens_per_turn=config.turn_tokens(model.id),
     )
+
+
+def arm_budget(trial_budget: float | None, build_cost: float | None, arms: int) -> float | None:
+    """Each regenerator's share of the trial budget left after the build.
+
+    An unknown build cost (no price for the model) leaves the whole budget to share.
+    """
+    if trial_budget is None:
+        return None
+    left = trial_budget - (build_cost or 0.0)
+    # A spent budget still gives each regenerator a sliver: its first call then stops it cleanly.
+    return max(left, 1e-9) / max(arms, 1)
 
 
 def _fresh(folder: Path) -> Path:
@@ -127,7 +141,7 @@ def build_node(state: TrialState, runtime: Any) -> TrialState:
         journal=journal,
         commit_label=lambda: journal.last.label if journal.last else "before any journal entry",
     )
-    limits = _limits(context, context.builder)
+    limits = _limits(context, context.builder, config.max_cost_usd)
     agent = AgentContext(
         role="builder",
         model=context.builder,
@@ -161,7 +175,10 @@ def fan_out(state: TrialState, runtime: Any) -> list[Any]:
     from langgraph.types import Send
 
     context: TrialContext = runtime.context
-    return [Send("regenerate", ArmInput(arm=arm)) for arm in context.config.arms]
+    config = context.config
+    build_cost = (state.get("build") or {}).get("usage", {}).get("cost_usd")
+    budget = arm_budget(config.max_cost_usd, build_cost, len(config.arms))
+    return [Send("regenerate", ArmInput(arm=arm, budget=budget)) for arm in config.arms]
 
 
 def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
@@ -171,7 +188,7 @@ def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
     context.on_event({"step": f"regenerate:{arm}", "model": model.id})
     workspace = Workspace(_fresh(context.run_dir / "regenerated" / arm))
     toolbox = Toolbox(workspace, context.sandbox, commit_label=lambda: f"regenerate, arm {arm}")
-    limits = _limits(context, model)
+    limits = _limits(context, model, state.get("budget"))
     journal_md = (context.run_dir / "journal.md").read_text(encoding="utf-8")
     system = regenerator_prompt(
         arm, task_prompt=context.task.spec.prompt, journal_md=journal_md, limits=limits.describe()

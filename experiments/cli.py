@@ -138,7 +138,7 @@ def run(
     ] = None,
     max_cost: Annotated[
         float | None,
-        typer.Option("--max-cost", help="USD: per agent for a task; in total for experiment.yaml."),
+        typer.Option("--max-cost", help="USD: per trial for a task; in total for experiment.yaml."),
     ] = None,
     max_concurrency: Annotated[
         int, typer.Option("--max-concurrency", min=1, help="Trials at once (experiment.yaml).")

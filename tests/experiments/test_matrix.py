@@ -150,6 +150,8 @@ def test_the_experiment_budget_stops_new_trials(tmp_path: Path) -> None:
     # Each trial's builder makes 7 calls at $0.01: the second trial crosses $0.10.
     assert progress.done == 2 and progress.stopped is not None and "budget" in progress.stopped
     assert len(rows(folder)) == 4
+    status = json.loads((folder / "status.json").read_text())
+    assert status["finished"] == 2 and "budget of $0.10" in status["stopped"]
 
 
 def test_retry_failed_reruns_only_errored_trials(tmp_path: Path) -> None:

@@ -331,3 +331,29 @@ def test_killed_during_the_build_the_resumed_build_starts_afresh(
         "write lru_ttl.py [journal #1 (plan)]",
         "write test_smoke.py [journal #2 (step)]",
     ]
+
+
+def test_the_trial_budget_stops_the_agents_and_says_why(tmp_path: Path, task_dir: Path) -> None:
+    script = yaml.safe_load((SCRIPTS / "builder.yaml").read_text())["outputs"]
+    builder = MockModel("priced", script, cost_per_call=0.01)
+    regenerators = yaml.safe_load((SCRIPTS / "regenerator.yaml").read_text())["outputs"]
+    [result] = run_experiment(
+        task_dir,
+        builder_model=builder,
+        regenerator_model=lambda arm: MockModel("priced", regenerators, cost_per_call=0.01),
+        max_cost=0.05,
+        out=tmp_path / "runs",
+    )
+    assert result.builder is not None and result.builder.stop_reason == "max_cost"
+    assert result.builder.turns == 5  # the fifth call reaches $0.05
+    assert {r.stop_reason for r in result.regenerators.values()} == {"max_cost"}
+    assert all(r.turns == 1 for r in result.regenerators.values())
+
+
+def test_arm_budget() -> None:
+    from experiments._workflow import arm_budget
+
+    assert arm_budget(None, 0.3, 2) is None
+    assert arm_budget(1.0, 0.4, 2) == pytest.approx(0.3)
+    assert arm_budget(1.0, None, 4) == pytest.approx(0.25)
+    assert 0 < arm_budget(1.0, 2.0, 2) < 1e-8  # type: ignore[operator]
