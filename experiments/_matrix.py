@@ -210,6 +210,8 @@ class MatrixProgress:
     started: float = field(default_factory=lambda: datetime.now(UTC).timestamp())
     stopped: str | None = None
     """Why no new trial was started, if the experiment stopped early (e.g. the budget)."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Trials that raised instead of returning a result, with the exception."""
 
     @property
     def eta_s(self) -> float | None:
@@ -327,6 +329,7 @@ def _write_status(experiment_dir: Path, progress: MatrixProgress) -> None:
         "total": progress.total,
         "finished": progress.done + progress.skipped,
         "failed": progress.failed,
+        "errors": progress.errors,
         "stopped": progress.stopped,
         "updated_at": datetime.now(UTC).isoformat(),
     }
@@ -405,6 +408,19 @@ class _RayExecutor:
         return None
 
 
+def _import_lazy_modules() -> None:
+    """Import what trials import lazily, once, before trials start in several threads: two
+    threads importing the same package for the first time can see it half-initialised."""
+    import git  # noqa: F401
+    import langgraph.checkpoint.sqlite
+    import langgraph.graph
+    import langgraph.types  # noqa: F401
+
+    import experiments._rundir
+    import experiments._runner
+    import experiments.reports  # noqa: F401
+
+
 def _executor(name: str, workers: int) -> _Executor:
     if name == "ray":
         try:
@@ -425,6 +441,7 @@ def _run_pending(
     on_progress: ProgressHandler | None,
 ) -> None:
     queue = list(pending)
+    _import_lazy_modules()
     executor = _executor(settings.executor, settings.max_concurrency)
     running: dict[Any, TrialJob] = {}
     try:
@@ -461,6 +478,7 @@ def _finish(
     progress.running.discard(job.key)
     if isinstance(outcome, BaseException):
         progress.failed.append(job.key)
+        progress.errors[job.key] = f"{type(outcome).__name__}: {outcome}"
         return
     progress.usage = progress.usage + usage_by_role(outcome)["total"]
     if outcome.status == "completed":

@@ -52,13 +52,14 @@ def test_ray_gives_the_same_results_as_in_process(
 
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     local = experiment(tmp_path, "local")
-    assert run_matrix(local, max_concurrency=2).done == 2
+    in_process = run_matrix(local, max_concurrency=2)
+    assert in_process.done == 2, in_process.errors
     distributed = experiment(tmp_path, "ray")
     try:
         progress = run_matrix(distributed, max_concurrency=2, executor="ray")
     finally:
         ray.shutdown()
-    assert progress.done == 2 and not progress.failed
+    assert progress.done == 2 and not progress.failed, progress.errors
     assert table(distributed) == table(local)
     run_dirs = sorted(p.name for p in distributed.iterdir() if (p / "results.json").is_file())
     assert len(run_dirs) == 2 and all((distributed / d / "report.html").is_file() for d in run_dirs)
