@@ -95,10 +95,11 @@ def test_hidden_tests_that_fail_to_import(tmp_path: Path) -> None:
         tmp_path / "hidden",
         {
             "test_a.py": "import no_such_dependency\n\ndef test_x():\n    pass\n",
-            "test_b.py": "def test_y():\n    assert True\n",
+            "test_b.py": "from calc import add\n\ndef test_y():\n    assert add(1, 2) == 3\n",
         },
     )
-    run = run_hidden_tests(make(tmp_path / "code", {}), broken, timeout_s=60)
+    code = make(tmp_path / "code", {"calc.py": GOOD_CODE})
+    run = run_hidden_tests(code, broken, timeout_s=60)
     assert outcomes(run) == {"test_y": "passed", "<uncollected 1>": "error"}
     assert run.pass_rate == 0.5
 
@@ -110,8 +111,10 @@ def test_a_test_that_kills_its_process_fails_alone(tmp_path: Path) -> None:
             "test_k.py": """
         import os, signal
 
+        from calc import add
+
         def test_before():
-            assert True
+            assert add(1, 2) == 3
 
         def test_suicide():
             os.kill(os.getpid(), signal.SIGKILL)
@@ -120,11 +123,12 @@ def test_a_test_that_kills_its_process_fails_alone(tmp_path: Path) -> None:
             os._exit(0)
 
         def test_after():
-            assert True
+            assert add(-1, 1) == 0
         """
         },
     )
-    run = run_hidden_tests(make(tmp_path / "code", {}), tests, timeout_s=60)
+    code = make(tmp_path / "code", {"calc.py": GOOD_CODE})
+    run = run_hidden_tests(code, tests, timeout_s=60)
     assert outcomes(run) == {
         "test_before": "passed",
         "test_suicide": "error",
@@ -143,18 +147,20 @@ def test_a_hanging_test_times_out_and_the_rest_did_not_run(tmp_path: Path) -> No
             "test_h.py": """
         import time
 
+        from calc import add
+
         def test_first():
-            assert True
+            assert add(2, 2) == 4
 
         def test_hangs():
             time.sleep(3600)
 
         def test_never():
-            assert True
+            assert add("a", "b") == "ab"
         """
         },
     )
-    run = run_hidden_tests(make(tmp_path / "code", {}), tests, timeout_s=4)
+    run = run_hidden_tests(make(tmp_path / "code", {"calc.py": GOOD_CODE}), tests, timeout_s=4)
     assert run.timed_out
     assert outcomes(run) == {
         "test_first": "passed",
@@ -171,6 +177,8 @@ def test_skips_and_teardown_errors_do_not_count_as_passed(tmp_path: Path) -> Non
             "test_s.py": """
         import pytest
 
+        from calc import add
+
         @pytest.fixture
         def broken_teardown():
             yield
@@ -180,18 +188,19 @@ def test_skips_and_teardown_errors_do_not_count_as_passed(tmp_path: Path) -> Non
             pytest.skip("not today")
 
         def test_teardown(broken_teardown):
-            assert True
+            assert add(1, 1) == 2
 
         @pytest.fixture
         def broken_setup():
             raise RuntimeError("setup")
 
         def test_setup(broken_setup):
-            assert True
+            assert add(3, 4) == 7
         """
         },
     )
-    run = run_hidden_tests(make(tmp_path / "code", {}), tests, timeout_s=60)
+    code = make(tmp_path / "code", {"calc.py": GOOD_CODE})
+    run = run_hidden_tests(code, tests, timeout_s=60)
     assert outcomes(run) == {
         "test_skipped": "skipped",
         "test_teardown": "error",
@@ -207,7 +216,8 @@ def test_code_under_test_cannot_alter_the_hidden_tests(tmp_path: Path) -> None:
         for root in ("/mnt", "/tmp", ".."):
             for path in pathlib.Path(root).rglob("test_*.py"):
                 try:
-                    path.write_text("def test_forged():\\n    assert True\\n")
+                    path.write_text("from evil import value\\n\\ndef test_value():\\n"
+                                    "    assert value() == 1\\n")
                 except OSError:
                     pass
 
