@@ -3,11 +3,12 @@ metrics and statistics. Works on any two folders; imports neither `agents` nor `
 and runs code only through `sandbox`."""
 
 from analysis._agreement import AGREEMENTS, TestComparison, compare_tests
-from analysis._analyze import ANALYSIS_VERSION, AnalysisResult, HiddenTests, analyze
+from analysis._analyze import ANALYSIS_VERSION, AnalysisResult, analyze
 from analysis._files import Codebase, SourceFile, load_codebase
 from analysis._hidden_tests import (
     OUTCOMES,
     HiddenTestRun,
+    HiddenTests,
     TestOutcome,
     collect_hidden_tests,
     run_hidden_tests,

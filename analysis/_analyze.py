@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
 from analysis._agreement import TestComparison, compare_tests
 from analysis._files import Codebase, load_codebase
-from analysis._hidden_tests import HiddenTestRun, collect_hidden_tests, run_hidden_tests
+from analysis._hidden_tests import HiddenTestRun, HiddenTests
 from analysis._journal import JournalMetrics, fidelity_per_1k_tokens, journal_metrics
 from analysis._metrics import MetricsComparison, compare_metrics
 from analysis._similarity import SimilarityResult, compare_similarity
@@ -17,17 +16,6 @@ from analysis._structure import StructureResult, compare_structure
 from sandbox import Sandbox
 
 ANALYSIS_VERSION = 1
-
-
-@dataclass(frozen=True)
-class HiddenTests:
-    """Where a task's hidden tests are, to run them on both codebases."""
-
-    folder: Path
-    import_root: str = "."
-    timeout_s: float = 120.0
-    reference: Path | None = None
-    """A reference solution: it fixes which tests exist, so uncollectable code still counts them."""
 
 
 class AnalysisResult(BaseModel):
@@ -90,24 +78,5 @@ def _skipped(a: Codebase, b: Codebase) -> dict[str, dict[str, str]]:
 def _run_tests(
     original: Path, regenerated: Path, spec: HiddenTests, sandbox: Sandbox | None
 ) -> tuple[HiddenTestRun, HiddenTestRun]:
-    expected = None
-    if spec.reference is not None:
-        expected, _ = collect_hidden_tests(
-            spec.reference,
-            spec.folder,
-            import_root=spec.import_root,
-            timeout_s=spec.timeout_s,
-            sandbox=sandbox,
-        )
-    runs = [
-        run_hidden_tests(
-            side,
-            spec.folder,
-            import_root=spec.import_root,
-            timeout_s=spec.timeout_s,
-            expected=expected,
-            sandbox=sandbox,
-        )
-        for side in (original, regenerated)
-    ]
-    return runs[0], runs[1]
+    expected, _ = spec.collect(sandbox)
+    return spec.run(original, expected, sandbox), spec.run(regenerated, expected, sandbox)

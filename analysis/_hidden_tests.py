@@ -358,3 +358,39 @@ def _make_writable(folder: Path) -> None:
     for path in [folder, *folder.rglob("*")]:
         if not path.is_symlink():
             os.chmod(path, stat.S_IMODE(path.lstat().st_mode) | stat.S_IWUSR | stat.S_IXUSR)
+
+
+@dataclass(frozen=True)
+class HiddenTests:
+    """A task's hidden tests and how they run: collect once on the reference, run on any code."""
+
+    folder: Path
+    import_root: str = "."
+    timeout_s: float = 120.0
+    reference: Path | None = None
+    """A reference solution: it fixes which tests exist, so uncollectable code still counts them."""
+
+    def collect(self, sandbox: Sandbox | None = None) -> tuple[list[str] | None, dict[str, str]]:
+        """Node ids collected on the reference and its collection errors (None without one)."""
+        if self.reference is None:
+            return None, {}
+        return collect_hidden_tests(
+            self.reference,
+            self.folder,
+            import_root=self.import_root,
+            timeout_s=self.timeout_s,
+            sandbox=sandbox,
+        )
+
+    def run(
+        self, code_dir: Path, expected: Sequence[str] | None, sandbox: Sandbox | None = None
+    ) -> HiddenTestRun:
+        """The hidden tests run on `code_dir`, with the `expected` node ids from `collect`."""
+        return run_hidden_tests(
+            code_dir,
+            self.folder,
+            import_root=self.import_root,
+            timeout_s=self.timeout_s,
+            expected=expected,
+            sandbox=sandbox,
+        )

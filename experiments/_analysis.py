@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis import AnalysisResult, HiddenTests, analyze
+from analysis import AnalysisResult, analyze
 from experiments._errors import ExperimentsError
 from experiments._tasks import find_task
 
@@ -21,15 +21,7 @@ def analyze_folders(
     for path in (original, regenerated):
         if not path.is_dir():
             raise ExperimentsError(f"{path}: not a folder; fix: give two codebase folders")
-    hidden = None
-    if task is not None:
-        loaded = find_task(task, tasks_dir=tasks_dir)
-        hidden = HiddenTests(
-            loaded.hidden_tests_dir,
-            loaded.spec.tests.import_root,
-            loaded.spec.tests.timeout_s,
-            loaded.reference_dir,
-        )
+    hidden = find_task(task, tasks_dir=tasks_dir).hidden_tests if task is not None else None
     text = None
     if journal is not None:
         if not journal.is_file():

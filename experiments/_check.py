@@ -16,7 +16,7 @@ from typing import NamedTuple, TypeGuard
 
 from pydantic import BaseModel, Field
 
-from analysis import HiddenTestRun, collect_hidden_tests, run_hidden_tests
+from analysis import HiddenTestRun
 from analysis._hidden_tests import PYTEST_FAILED
 from experiments._tasks import LoadedTask, find_task, list_tasks
 from sandbox import Sandbox, get_sandbox
@@ -72,34 +72,21 @@ def check_tasks(
 
 def check_task(task: LoadedTask, sandbox: Sandbox) -> TaskCheck:
     """Run the three checks of one task."""
-    tests = task.spec.tests
-    expected, errors = collect_hidden_tests(
-        task.reference_dir,
-        task.hidden_tests_dir,
-        import_root=tests.import_root,
-        timeout_s=tests.timeout_s,
-        sandbox=sandbox,
-    )
+    hidden = task.hidden_tests
+    expected, errors = hidden.collect(sandbox)
 
     def run(code_dir: Path) -> HiddenTestRun:
-        return run_hidden_tests(
-            code_dir,
-            task.hidden_tests_dir,
-            import_root=tests.import_root,
-            timeout_s=tests.timeout_s,
-            expected=expected,
-            sandbox=sandbox,
-        )
+        return hidden.run(code_dir, expected, sandbox)
 
     reference = run(task.reference_dir)
     with _scratch() as scratch:
         empty = run(scratch / "empty")
         shutil.copytree(task.reference_dir, scratch / "mutant")
-        removed = remove_one_public_function(scratch / "mutant" / tests.import_root)
+        removed = remove_one_public_function(scratch / "mutant" / task.spec.tests.import_root)
         mutant = run(scratch / "mutant") if removed else None
     check = TaskCheck(
         task=task.id,
-        tests=len(expected),
+        tests=len(expected or []),
         reference=reference.pass_rate,
         empty=empty.pass_rate,
         mutant=mutant.pass_rate if mutant else None,

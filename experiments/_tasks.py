@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from analysis import count_tests
+from analysis import HiddenTests, count_tests
 from experiments._errors import TaskFormatError
 
 TASK_FILE = "task.yaml"
@@ -96,6 +96,14 @@ class LoadedTask:
     def reference_dir(self) -> Path:
         """Folder of the reference solution."""
         return self.folder / "reference"
+
+    @property
+    def hidden_tests(self) -> HiddenTests:
+        """The hidden tests with how they run, and the reference that fixes which exist."""
+        tests = self.spec.tests
+        return HiddenTests(
+            self.hidden_tests_dir, tests.import_root, tests.timeout_s, self.reference_dir
+        )
 
     @property
     def visible_tests_dir(self) -> Path | None:

@@ -30,7 +30,7 @@ from agents import (
     run_agent,
 )
 from agents.models import Model
-from analysis import HiddenTestRun, analyze, collect_hidden_tests, run_hidden_tests
+from analysis import HiddenTestRun, analyze
 from experiments._config import RunConfig
 from experiments._tasks import LoadedTask
 from sandbox import Sandbox
@@ -212,31 +212,17 @@ def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
 
 def analyze_node(state: TrialState, runtime: Any) -> TrialState:
     context: TrialContext = runtime.context
-    task = context.task
-    hidden, root, timeout = (
-        task.hidden_tests_dir,
-        task.spec.tests.import_root,
-        task.spec.tests.timeout_s,
-    )
-    # The reference fixes which tests exist, so a codebase that breaks collection still counts them.
+    hidden = context.task.hidden_tests
     started = time.monotonic()
-    expected, _ = collect_hidden_tests(
-        task.reference_dir, hidden, import_root=root, timeout_s=timeout, sandbox=context.sandbox
-    )
+    # The reference fixes which tests exist, so a codebase that breaks collection still counts them.
+    expected, _ = hidden.collect(context.sandbox)
     collect_s = time.monotonic() - started
     codebases = {"original": context.run_dir / "original"}
     codebases |= {arm: context.run_dir / "regenerated" / arm for arm in context.config.arms}
     tests: dict[str, dict[str, Any]] = {}
     for name, folder in codebases.items():
         context.on_event({"step": "analyze", "codebase": name})
-        run = run_hidden_tests(
-            folder,
-            hidden,
-            import_root=root,
-            timeout_s=timeout,
-            expected=expected,
-            sandbox=context.sandbox,
-        )
+        run = hidden.run(folder, expected, context.sandbox)
         tests[name] = run.model_dump(mode="json")
         context.on_event({"step": "analyze", "codebase": name, "pass_rate": run.pass_rate})
     _write_analysis(context, tests)

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -216,13 +217,16 @@ class LimiterRegistry:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
     ) -> None:
-        self._initial = initial
-        self._minimum = minimum
-        self._maximum = maximum
-        self._increase_every = increase_every
-        self._max_pause_s = max_pause_s
-        self._clock = clock
-        self._sleep = sleep
+        # Every limiter of this registry is created with these settings.
+        self._settings: dict[str, Any] = {
+            "initial": initial,
+            "minimum": minimum,
+            "maximum": maximum,
+            "increase_every": increase_every,
+            "max_pause_s": max_pause_s,
+            "clock": clock,
+            "sleep": sleep,
+        }
         self._lock = threading.Lock()
         self._limiters: dict[tuple[str, str | None], ProviderLimiter] = {}
 
@@ -243,16 +247,7 @@ class LimiterRegistry:
         return sorted((limiter.snapshot() for limiter in limiters), key=lambda s: s.name)
 
     def _create(self, name: str) -> ProviderLimiter:
-        return ProviderLimiter(
-            name,
-            initial=self._initial,
-            minimum=self._minimum,
-            maximum=self._maximum,
-            increase_every=self._increase_every,
-            max_pause_s=self._max_pause_s,
-            clock=self._clock,
-            sleep=self._sleep,
-        )
+        return ProviderLimiter(name, **self._settings)
 
 
 _DEFAULT_REGISTRY = LimiterRegistry(initial=8)
