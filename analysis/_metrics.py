@@ -9,7 +9,6 @@ its error instead of failing the analysis.
 
 from __future__ import annotations
 
-import ast
 import tokenize
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +19,7 @@ from radon.metrics import h_visit_ast, mi_compute, mi_rank
 from radon.raw import analyze
 from radon.visitors import ComplexityVisitor
 
+from analysis._ast import parse
 from analysis._files import Codebase
 
 RANKS = ("A", "B", "C", "D", "E", "F")
@@ -175,7 +175,7 @@ def file_metrics(path: str, source: str) -> FileMetrics:
     """Measure one Python file; a file that fails to parse gets `error` set, never raises."""
     source = source.removeprefix("\ufeff")  # the CLI reads files as utf-8-sig
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
         raw = analyze(source)
         visitor = ComplexityVisitor.from_ast(tree)
         halstead = h_visit_ast(tree).total

@@ -72,6 +72,7 @@ from apted import APTED
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from analysis._ast import parse
 from analysis._files import Codebase
 
 AstMethod = Literal["apted", "node-profile"]
@@ -356,7 +357,7 @@ def _parse_units(source: str) -> _Units | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            module = ast.parse(source)
+            module = parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return _units(module)

@@ -31,6 +31,7 @@ from typing import Literal
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from analysis._ast import parse
 from analysis._files import Codebase
 
 SymbolKind = Literal["module", "class", "function", "method"]
@@ -225,7 +226,7 @@ def _parse_source(text: str, path: str) -> ast.Module:
     # Generated code often has invalid escape sequences; their warnings are noise here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tree = ast.parse(text, filename=path)
+        tree = parse(text, filename=path)
     # A tree can parse yet be too deep for ast.unparse; finding out here means the later
     # signatures and source comparisons, all on subtrees, cannot fail.
     ast.unparse(tree)

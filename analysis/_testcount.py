@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from analysis._ast import parse
+
 
 def count_tests(path: Path) -> int:
     """Test cases in a pytest file, read from its AST without running it.
@@ -13,7 +15,7 @@ def count_tests(path: Path) -> int:
     `pytest.mark.parametrize` with a literal list or tuple multiplies by its length.
     """
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError:
         return 0
     total = 0

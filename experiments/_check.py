@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeGuard
 from pydantic import BaseModel, Field
 
 from analysis import HiddenTestRun
+from analysis._ast import parse
 from analysis._hidden_tests import PYTEST_FAILED
 from experiments._tasks import LoadedTask, find_task, list_tasks
 from sandbox import Sandbox, get_sandbox
@@ -156,7 +157,7 @@ def _public(node: ast.stmt) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef]
 
 
 def _drop_function(source: str) -> Removal | None:
-    tree = ast.parse(source)
+    tree = parse(source)
     for index, node in enumerate(tree.body):
         if _public(node):
             del tree.body[index]
@@ -165,7 +166,7 @@ def _drop_function(source: str) -> Removal | None:
 
 
 def _drop_method(source: str) -> Removal | None:
-    tree = ast.parse(source)
+    tree = parse(source)
     for cls in tree.body:
         if not isinstance(cls, ast.ClassDef) or cls.name.startswith("_"):
             continue
