@@ -28,6 +28,7 @@ from agents.models import Usage
 from experiments._config import DEFAULT_ARMS, DEFAULT_MODEL, RunConfig
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, usage_by_role
+from experiments._shard import Shard, shard_items
 from experiments._tasks import TASK_FILE
 
 EXPERIMENT_FILE = "experiment.yaml"
@@ -74,6 +75,8 @@ class ExperimentSpec(BaseModel):
     base_url: str | None = None
     cache: bool = True
     """Answer repeated requests of hosted models from the response cache."""
+    shard: Shard | None = None
+    """Run only this slice of the matrix (set by `experiment cloud task` on each worker)."""
 
     @field_validator("code_policies")
     @classmethod
@@ -128,7 +131,7 @@ def load_experiment(path: Path) -> ExperimentSpec:
     return spec
 
 
-def _task_files(spec: ExperimentSpec, base: Path) -> list[Path]:
+def task_files(spec: ExperimentSpec, base: Path) -> list[Path]:
     found: list[Path] = []
     for pattern in spec.tasks:
         matches = sorted(glob.glob(str(base / pattern))) or [str(base / pattern)]
@@ -158,7 +161,7 @@ def expand(spec: ExperimentSpec, base: Path) -> list[TrialJob]:
     from experiments._tasks import load_task
 
     jobs = []
-    for task_file in _task_files(spec, base):
+    for task_file in task_files(spec, base):
         task_id = load_task(task_file).id
         for models in spec.models:
             pair = (
@@ -279,15 +282,26 @@ def _row(job: TrialJob, result: TrialResult, arm: str) -> dict[str, Any]:
 def new_experiment_dir(spec_path: Path, out: Path, *, cache: bool | None = None) -> Path:
     """runs/<timestamp>-<name>/ with the spec copied in, task paths made absolute."""
     spec = load_experiment(spec_path)
-    if cache is not None:
-        spec = spec.model_copy(update={"cache": cache})
-    tasks = [str(p) for p in _task_files(spec, spec_path.parent)]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = out / f"{stamp}-{spec.name}"
-    folder.mkdir(parents=True)
-    data = spec.model_dump(mode="json") | {"tasks": tasks}
-    (folder / EXPERIMENT_FILE).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    write_experiment_dir(spec_path, folder, cache=cache)
     return folder
+
+
+def write_experiment_dir(
+    spec_path: Path, folder: Path, *, cache: bool | None = None, shard: Shard | None = None
+) -> ExperimentSpec:
+    """Make `folder` an experiment directory: the spec copied in, task paths made absolute."""
+    spec = load_experiment(spec_path)
+    update: dict[str, Any] = {"shard": shard} if shard is not None else {}
+    if cache is not None:
+        update["cache"] = cache
+    spec = spec.model_copy(update=update)
+    tasks = [str(p) for p in task_files(spec, spec_path.parent)]
+    folder.mkdir(parents=True)
+    data = spec.model_dump(mode="json", exclude_none=True) | {"tasks": tasks}
+    (folder / EXPERIMENT_FILE).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return spec
 
 
 def run_matrix(
@@ -301,7 +315,7 @@ def run_matrix(
 ) -> MatrixProgress:
     """Run (or continue) every trial of an experiment directory that has not finished."""
     spec = load_experiment(experiment_dir / EXPERIMENT_FILE)
-    jobs = expand(spec, experiment_dir)
+    jobs = shard_items(expand(spec, experiment_dir), spec.shard)
     log = ResultsLog(experiment_dir / RESULTS_FILE)
     finished = {key for key, _ in log.keys()}
     budget = max_cost if max_cost is not None else spec.max_cost

@@ -657,6 +657,12 @@ def _print_check(result: ModelCheck) -> None:
         console.print(f"[yellow]note[/yellow]    {note}")
 
 
+# The cloud companion's commands (infra/); its module imports only typer.
+from infra.cli import cloud_app  # noqa: E402
+
+app.add_typer(cloud_app, name="cloud")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

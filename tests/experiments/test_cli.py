@@ -38,7 +38,7 @@ def test_help_imports_nothing_heavy() -> None:
         "import sys; from experiments.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('pydantic', 'langchain_core', 'llama_cpp', 'yaml', 'httpx',"
-        " 'matplotlib', 'torch') if m in sys.modules]\n"
+        " 'matplotlib', 'torch', 'boto3', 'pulumi') if m in sys.modules]\n"
         "print('HEAVY', heavy)"
     )
     out = subprocess.run(

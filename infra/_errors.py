@@ -1,0 +1,9 @@
+"""Errors of the cloud companion: one line that names what is wrong and the fix."""
+
+from __future__ import annotations
+
+from experiments._errors import ExperimentsError
+
+
+class InfraError(ExperimentsError):
+    """A cloud command cannot go on: bad input, a missing tool, missing credentials."""
