@@ -657,10 +657,14 @@ def _print_check(result: ModelCheck) -> None:
         console.print(f"[yellow]note[/yellow]    {note}")
 
 
-# The cloud companion's commands (infra/); its module imports only typer.
+# The companions' commands (infra/, voice/, training/); their modules import only typer.
 from infra.cli import cloud_app  # noqa: E402
+from training.cli import train_app  # noqa: E402
+from voice.cli import voice_app  # noqa: E402
 
 app.add_typer(cloud_app, name="cloud")
+app.add_typer(voice_app, name="voice")
+app.add_typer(train_app, name="train")
 
 
 def main() -> None:

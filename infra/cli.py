@@ -6,13 +6,14 @@ so that `experiment --help` stays fast.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from experiments._companion import user_errors
 
 if TYPE_CHECKING:
     from infra._deploy import Inputs
@@ -49,18 +50,6 @@ Vars = Annotated[
 ]
 
 
-def _errors(command: Any) -> Any:
-    """experiments.cli's one-line errors, looked up at call time (that module imports this)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from experiments.cli import user_errors
-
-        return user_errors(command)(*args, **kwargs)
-
-    return wrapper
-
-
 def _inputs(
     cloud: str,
     project: str | None,
@@ -95,7 +84,7 @@ def _state(state_dir: Path | None, cloud: str) -> Path:
 
 
 @cloud_app.command("plan")
-@_errors
+@user_errors
 def plan(
     cloud: CloudOption = "gcp",
     project: Project = None,
@@ -123,7 +112,7 @@ def plan(
 
 
 @cloud_app.command("up")
-@_errors
+@user_errors
 def up(
     cloud: CloudOption = "gcp",
     project: Project = None,
@@ -151,7 +140,7 @@ def up(
 
 
 @cloud_app.command("down")
-@_errors
+@user_errors
 def down(cloud: CloudOption = "gcp", state_dir: StateDir = None) -> None:
     """Destroy everything `up` created (the bucket's runs too: pull them first)."""
     from infra._deploy import down as run_down
@@ -162,7 +151,7 @@ def down(cloud: CloudOption = "gcp", state_dir: StateDir = None) -> None:
 
 
 @cloud_app.command("outputs")
-@_errors
+@user_errors
 def outputs(
     cloud: CloudOption = "gcp",
     state_dir: StateDir = None,
@@ -180,7 +169,7 @@ def outputs(
 
 
 @cloud_app.command("run")
-@_errors
+@user_errors
 def run(
     experiment: Annotated[Path, typer.Argument(help="An experiment.yaml.")],
     cloud: CloudOption = "gcp",
@@ -202,7 +191,7 @@ def run(
 
 
 @cloud_app.command("pull")
-@_errors
+@user_errors
 def pull(
     cloud: CloudOption = "gcp",
     state_dir: StateDir = None,
@@ -216,7 +205,7 @@ def pull(
 
 
 @cloud_app.command("task")
-@_errors
+@user_errors
 def task(
     experiment: Annotated[Path, typer.Argument(help="The experiment.yaml (in the bucket).")],
     bucket_dir: Annotated[

@@ -3,7 +3,8 @@
 `get_model("anthropic/claude-sonnet-4-6")`, `"openai/gpt-4.1"`, `"openai-compatible/<model>"`
 (with a base URL), `"local/gemma-3-270m"` (embedded, offline) and `"mock/<name>"` (scripted, for
 tests) all return a `Model` whose `generate(messages, tools=..., config=...)` returns a
-`ModelResponse` with usage and cost.
+`ModelResponse` with usage and cost, and whose `stream(messages, config)` yields the reply's text
+as the model writes it.
 """
 
 from agents.models._actions import action_schema, parse_action

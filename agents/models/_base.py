@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 
 from agents._errors import AgentsError, ModelError
 from agents.models._cache import CacheError, ResponseCache, cache_key
@@ -95,6 +95,34 @@ class Model(ABC):
         usage = self._usage(raw, time.perf_counter() - started, outcome.retries)
         self._cache_put(key, raw)  # response cache: only successful replies reach here
         return self._response(raw, usage)
+
+    def stream(
+        self, messages: list[Message], config: GenerateConfig | None = None
+    ) -> Generator[str, None, None]:
+        """One model turn as text chunks, yielded as the model writes them.
+
+        The chunks concatenate to the reply `generate` would give (stripped the same way).
+        Streaming is for speaking a reply while it is written, so it takes no tools, skips the
+        response cache and makes no retries (a late retry would repeat spoken text). Usage is
+        recorded when the stream ends, also when the caller stops early (`close()`), which
+        stops the generation. Providers without streaming yield the whole reply once.
+        """
+        try:
+            yield from self._stream(messages, config or GenerateConfig())
+        except AgentsError:
+            raise
+        except Exception as exc:
+            raise self._failure(exc, 0) from exc
+
+    def _stream(self, messages: list[Message], config: GenerateConfig) -> Iterator[str]:
+        """The default stream: the whole `generate` text as one chunk."""
+        text = self.generate(messages, config=config).text
+        if text:
+            yield text
+
+    def _record_stream(self, raw: RawReply, started: float) -> None:
+        """Log a finished (or abandoned) stream's usage like a `generate` call's."""
+        self._response(raw, self._usage(raw, time.perf_counter() - started, 0))
 
     def _attempt(
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig

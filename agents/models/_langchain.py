@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from agents._errors import PrerequisiteError
@@ -22,7 +24,7 @@ from agents.models._types import (
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 ToolMode = Literal["native", "json"]
 
@@ -146,6 +148,19 @@ class LangChainModel(Model):
             chat = chat.bind_tools([tool.to_openai() for tool in tools])
         reply = chat.invoke(to_langchain(messages))
         return from_langchain(reply)
+
+    def _stream(self, messages: list[Message], config: GenerateConfig) -> Iterator[str]:
+        """The chat model's own stream (`chat_model.stream`), usage summed over its chunks."""
+        started = time.perf_counter()
+        merged: AIMessageChunk | None = None
+        try:
+            for chunk in self._chat(config).stream(to_langchain(messages)):
+                merged = chunk if merged is None else merged + chunk
+                if chunk.text:
+                    yield chunk.text
+        finally:
+            if merged is not None:
+                self._record_stream(from_langchain(merged), started)
 
 
 def _import_chat_class(module: str, name: str, package: str) -> Any:

@@ -11,8 +11,9 @@ import json
 import os
 import tempfile
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from agents.models._actions import action_schema, parse_action
 from agents.models._base import Model
 from agents.models._prompt import fit_prompt, stop_sequences
 from agents.models._retry import RetryPolicy
+from agents.models._stream import strip_stream
 from agents.models._types import GenerateConfig, Message, RawReply, ToolSpec
 
 INSTALL_HINT = "scripts/setup (it builds llama-cpp-python with this machine's flags)"
@@ -143,6 +145,40 @@ class LocalModel(Model):
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
     ) -> RawReply:
         loaded = self._llama()
+        prompt, options = self._request(loaded, messages, tools, config)
+        with loaded.lock:
+            out = loaded.llama.create_completion(prompt, **options)
+        return self._reply(out, tools)
+
+    def _stream(self, messages: list[Message], config: GenerateConfig) -> Iterator[str]:
+        """llama.cpp's token stream; closing it early stops the generation."""
+        loaded = self._llama()
+        prompt, options = self._request(loaded, messages, [], config)
+        started = time.perf_counter()
+        sent: list[str] = []
+        tokens: list[str] = []  # every streamed piece is one generated token
+        with loaded.lock:
+            completion = loaded.llama.create_completion(prompt, stream=True, **options)
+            try:
+                for piece in strip_stream(_texts(completion, tokens)):
+                    sent.append(piece)
+                    yield piece
+            finally:
+                completion.close()
+                prompt_tokens = len(loaded.llama.tokenize(prompt.encode("utf-8")))
+                raw = RawReply(
+                    text="".join(sent), input_tokens=prompt_tokens, output_tokens=len(tokens)
+                )
+                self._record_stream(raw, started)
+
+    def _request(
+        self,
+        loaded: _Loaded,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        config: GenerateConfig,
+    ) -> tuple[str, dict[str, Any]]:
+        """The completion prompt and llama.cpp options for one turn."""
         max_tokens = min(config.max_output_tokens, self.info.context_tokens // 4)
         prompt = fit_prompt(
             messages,
@@ -164,9 +200,7 @@ class LocalModel(Model):
             options["grammar"] = LlamaGrammar.from_json_schema(
                 json.dumps(action_schema(tools)), verbose=False
             )
-        with loaded.lock:
-            out = loaded.llama.create_completion(prompt, **options)
-        return self._reply(out, tools)
+        return prompt, options
 
     def _reply(self, out: dict[str, Any], tools: list[ToolSpec]) -> RawReply:
         choice = out["choices"][0]
@@ -183,3 +217,12 @@ class LocalModel(Model):
             return reply
         call = parse_action(text, tools, f"call_{uuid.uuid4().hex[:12]}")
         return reply.model_copy(update={"tool_calls": [call], "stop_reason": "tool_calls"})
+
+
+def _texts(completion: Iterable[dict[str, Any]], seen: list[str]) -> Iterator[str]:
+    """The text of each chunk of a streamed llama.cpp completion, also appended to `seen`."""
+    for chunk in completion:
+        text = str(chunk["choices"][0].get("text") or "")
+        seen.append(text)
+        if text:
+            yield text

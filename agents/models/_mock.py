@@ -3,10 +3,10 @@
 A script is a list of replies, or a callable that sees the conversation and returns one. A reply
 is a string (text), a `RawReply`, or a dict with `text`, `tool_calls` ([{name, arguments, id?}]),
 `stop_reason`, `usage` ({input_tokens, output_tokens}), `delay_s` (sleep first, like a real
-model's latency) or `error` ({status, retry_after_s, message}: raise that HTTP error instead of
-replying). Without `usage`, tokens are whitespace-separated words. Every request is recorded
-(and appended to the file named by $REGENLAB_MOCK_LOG, if set); running out of script is an
-error.
+model's latency), `chunk_delay_s` (when streamed, sleep between word chunks, like a token rate)
+or `error` ({status, retry_after_s, message}: raise that HTTP error instead of replying).
+Without `usage`, tokens are whitespace-separated words. Every request is recorded (and appended
+to the file named by $REGENLAB_MOCK_LOG, if set); running out of script is an error.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import yaml
 from agents._errors import ModelError, ScriptExhaustedError
 from agents.models._base import Model
 from agents.models._retry import TRANSIENT_STATUS, RetryPolicy, TransientError
+from agents.models._stream import word_chunks
 from agents.models._types import GenerateConfig, Message, RawReply, ToolCall, ToolSpec, Usage
 
 ScriptItem = str | dict[str, Any] | RawReply
@@ -105,6 +106,32 @@ class MockModel(Model):
     def _generate(
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
     ) -> RawReply:
+        return self._reply(self._take(messages, tools, config), messages)
+
+    def _stream(self, messages: list[Message], config: GenerateConfig) -> Iterator[str]:
+        """The scripted reply cut into word chunks, `chunk_delay_s` apart."""
+        started = time.perf_counter()
+        item = self._take(messages, [], config)
+        raw = self._reply(item, messages)
+        pause = float(item.get("chunk_delay_s", 0.0)) if isinstance(item, dict) else 0.0
+        chunks = word_chunks(raw.text)
+        sent: list[str] = []
+        try:
+            for chunk in chunks:
+                if sent and pause:
+                    time.sleep(pause)
+                sent.append(chunk)
+                yield chunk
+        finally:
+            if len(sent) < len(chunks):  # stopped early: only what was sent counts
+                text = "".join(sent)
+                raw = raw.model_copy(update={"text": text, "output_tokens": len(text.split())})
+            self._record_stream(raw, started)
+
+    def _take(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> ScriptItem:
+        """Record the request and take the next scripted item, after its `delay_s`."""
         self.requests.append(MockRequest(list(messages), list(tools), config))
         self._log(messages)
         if self.fail_rate and self._chance.random() < self.fail_rate:
@@ -112,7 +139,7 @@ class MockModel(Model):
         item = self._next_item(messages, tools)
         if isinstance(item, dict) and item.get("delay_s"):
             time.sleep(float(item["delay_s"]))
-        return self._reply(item, messages)
+        return item
 
     def _log(self, messages: list[Message]) -> None:
         path = os.environ.get("REGENLAB_MOCK_LOG")

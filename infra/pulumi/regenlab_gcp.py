@@ -500,7 +500,9 @@ def _job_env(
     if model_server is not None:
         # With the model server on, experiments reach it as `openai-compatible/<model>`.
         url = model_server.service.uri.apply(lambda uri: f"{uri}/v1")
-        env.append(run.JobTemplateTemplateContainerEnvArgs(name="OPENAI_COMPATIBLE_BASE_URL", value=url))
+        env.append(
+            run.JobTemplateTemplateContainerEnvArgs(name="OPENAI_COMPATIBLE_BASE_URL", value=url)
+        )
     return env
 
 

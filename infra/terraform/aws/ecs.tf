@@ -30,7 +30,7 @@ resource "aws_ecs_cluster" "runner" {
   }
 }
 
-# One experiment shard per task: `experiment cloud run` starts tasks of this definition with the
+# One experiment shard per task: `aws ecs run-task` starts a task of this definition with the
 # command overridden to `experiment cloud task <experiment file>`.
 resource "aws_ecs_task_definition" "runner" {
   #checkov:skip=CKV_AWS_336:The runner builds git workspaces and runs generated code's tests, which write to HOME and tool caches.
@@ -58,7 +58,6 @@ resource "aws_ecs_task_definition" "runner" {
     image     = local.image
     essential = true
     environment = [
-      { name = "REGENLAB_RUNS_BUCKET", value = aws_s3_bucket.runs.bucket },
       { name = "REGENLAB_RUNS_DIR", value = local.runs_dir },
     ]
     secrets = [

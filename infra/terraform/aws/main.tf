@@ -21,7 +21,6 @@ locals {
   image      = var.image != "" ? var.image : "${aws_ecr_repository.runner.repository_url}:latest"
 
   account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
 
   # Where the runner writes; the task definition mounts a scratch volume here.
   runs_dir = "/mnt/runs"
@@ -51,5 +50,3 @@ provider "aws" {
 }
 
 data "aws_caller_identity" "current" {}
-
-data "aws_partition" "current" {}

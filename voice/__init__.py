@@ -1,0 +1,6 @@
+"""regenlab's streaming voice lab: where the time goes in a cascaded STT → LLM → TTS pipeline.
+
+An offline Pipecat pipeline (Silero VAD, Smart Turn, faster-whisper, our LLM providers, piper)
+with per-turn latency timelines, barge-in and turn-taking measurements, and a latency-budget
+simulator over pipeline designs. Commands: `experiment voice …`.
+"""

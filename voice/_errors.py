@@ -1,0 +1,12 @@
+"""Errors of the voice pipeline. Each message is one line that says what to do."""
+
+from __future__ import annotations
+
+from experiments._errors import ExperimentsError
+
+
+class VoiceError(ExperimentsError):
+    """A missing model package or device, a bad script, or a run that could not finish.
+
+    The CLI prints it as one line and exits 2, like every ExperimentsError.
+    """
