@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from experiments._yaml import describe as describe_error
+from experiments._yaml import load_model
 from training._formulas import checks
 from training._report import ReportPaths, write_report
 from training._types import (
@@ -84,44 +85,20 @@ def default_core() -> Core:
     return Core(train, train_with_failure, gguf_check)
 
 
+CHOICES = {"strateg": ", ".join(STRATEGIES)}
+"""The values of the config's literal fields, named in its errors."""
+
+
 def load_config(path: Path) -> CompareConfig:
     """Read and validate a --config YAML; every failure is one TrainingError line."""
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TrainingError(
-            f"{path}: cannot read it ({exc.strerror}); fix: give an existing file"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise TrainingError(
-            f"{path}: invalid YAML ({_where(exc)}); fix: correct the syntax"
-        ) from exc
-    try:
-        config = CompareConfig.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise TrainingError(describe(str(path), exc)) from exc
+    config = load_model(path, CompareConfig, TrainingError, CHOICES)
     check_failure(config, str(path))
     return config
 
 
-def _where(exc: yaml.YAMLError) -> str:
-    # PyYAML's own message spans several lines; the CLI promises one.
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "cannot parse"
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
-
-
 def describe(source: str, exc: ValidationError) -> str:
     """The first validation error as 'SOURCE: field 'a.b': what; fix: how'."""
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        fix = "remove it (a typo?)"
-    elif first["type"] == "literal_error":
-        fix = f"use one of {', '.join(STRATEGIES)}" if "strateg" in field else "use a listed value"
-    else:
-        fix = "correct the value"
-    return f"{source}: field '{field}': {first['msg']}; fix: {fix}"
+    return describe_error(source, exc, CHOICES)
 
 
 def check_failure(config: CompareConfig, source: str) -> None:

@@ -7,11 +7,11 @@ the CLI prints it and exits 2 (experiments.cli.user_errors).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from experiments._yaml import load_model
 from voice._errors import VoiceError
 from voice._types import DESIGNS, Design
 
@@ -176,32 +176,4 @@ class BenchConfig(_Strict):
 
 def load_yaml(path: Path, model: type[Model]) -> Model:
     """Read and validate a YAML file; every failure is one VoiceConfigError line."""
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise VoiceConfigError(
-            f"{path}: cannot read it ({exc.strerror}); fix: give an existing file"
-        ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not YAML"
-        raise VoiceConfigError(
-            f"{path}: invalid YAML{where} ({problem}); fix: correct the syntax there"
-        ) from exc
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        raise VoiceConfigError(_describe(path, exc)) from exc
-
-
-def _describe(path: Path, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        fix = "remove it (a typo?)"
-    elif first["type"] == "missing":
-        fix = f"add `{field.rsplit('.', 1)[-1]}: ...`"
-    else:
-        fix = "correct the value"
-    return f"{path}: field '{field}': {first['msg']}; fix: {fix}"
+    return load_model(path, model, VoiceConfigError)

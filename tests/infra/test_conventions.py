@@ -20,6 +20,7 @@ from infra.conventions import (
     SERVICES,
     Conventions,
 )
+from tests.infra.terraform_support import offline_terraform_env
 
 MODULE = Path(__file__).resolve().parents[2] / "infra" / "terraform" / "modules" / "conventions"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
@@ -109,20 +110,6 @@ def test_each_bad_input_is_named_in_a_one_line_error(conv: Conventions, field: s
 # The Terraform module against its twin.
 
 
-def _terraform_env(tmp_path: Path) -> dict[str, str]:
-    """Terraform offline, configured only from tmp_path: no checkpoint call, no user CLI config."""
-    config = tmp_path / "terraformrc"
-    config.write_text("")
-    return {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(config),
-        "TF_DATA_DIR": str(tmp_path / ".terraform"),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        "CHECKPOINT_DISABLE": "1",
-    }
-
-
 def _terraform_or_skip() -> str:
     """The terraform binary; in CI a missing one fails the test instead of skipping it."""
     path = shutil.which("terraform")
@@ -177,7 +164,7 @@ def _expected(conv: Conventions) -> dict[str, Any]:
 
 def test_terraform_module_computes_what_the_twin_computes(tmp_path: Path) -> None:
     terraform = _terraform_or_skip()
-    env = _terraform_env(tmp_path)
+    env = offline_terraform_env(tmp_path)
     root = _root_module(tmp_path, VALID)
     for command in (["init"], ["apply", "-auto-approve"]):
         done = _run([terraform, *command, "-no-color"], root, env)
@@ -191,7 +178,7 @@ def test_terraform_module_computes_what_the_twin_computes(tmp_path: Path) -> Non
 
 def test_terraform_module_rejects_what_the_twin_rejects(tmp_path: Path) -> None:
     terraform = _terraform_or_skip()
-    env = _terraform_env(tmp_path)
+    env = offline_terraform_env(tmp_path)
     root = tmp_path / "root"
     root.mkdir()
     variables = "\n".join(f'variable "{key}" {{}}' for key in _module_inputs(Conventions()))

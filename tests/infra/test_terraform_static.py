@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.infra.terraform_support import offline_terraform_env
+
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "infra" / "terraform"
 # checkov lives in its own environment: its bc-python-hcl2 clashes with the project's python-hcl2.
@@ -33,20 +35,6 @@ def _terraform() -> Path:
     return _require(Path(found) if found else None, "terraform is not installed")
 
 
-def _terraform_env(tmp_path: Path) -> dict[str, str]:
-    """Terraform offline, configured only from tmp_path: no checkpoint call, no user CLI config."""
-    config = tmp_path / "terraformrc"
-    config.write_text("")
-    return {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(config),
-        "TF_DATA_DIR": str(tmp_path / ".terraform"),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-        "CHECKPOINT_DISABLE": "1",
-    }
-
-
 def _run(
     args: list[str | Path], cwd: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
@@ -65,14 +53,14 @@ def test_terraform_is_formatted(tmp_path: Path) -> None:
     done = _run(
         [_terraform(), "fmt", "-check", "-recursive", "-diff", TERRAFORM],
         ROOT,
-        _terraform_env(tmp_path),
+        offline_terraform_env(tmp_path),
     )
     assert done.returncode == 0, f"run `terraform fmt -recursive infra/terraform`:\n{done.stdout}"
 
 
 def test_conventions_module_passes_its_terraform_tests(tmp_path: Path) -> None:
     terraform = _terraform()
-    env = _terraform_env(tmp_path)
+    env = offline_terraform_env(tmp_path)
     # A copy, so that nothing terraform writes lands in the repository.
     module = tmp_path / "conventions"
     shutil.copytree(TERRAFORM / "modules" / "conventions", module)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voice._types import BargeIn, ConversationRun, Design, TurnTimeline
+from voice._types import STAGES, BargeIn, ConversationRun, Design, TurnTimeline
 
 # Offsets from vad_stop of each event, per design: (eot, final, first_token, sentence, audio, play)
 OFFSETS: dict[Design, tuple[float, ...]] = {
@@ -10,14 +10,7 @@ OFFSETS: dict[Design, tuple[float, ...]] = {
     "streaming": (0.05, 0.40, 0.70, 0.90, 1.00, 1.02),
     "preemptive": (0.05, 0.40, 0.60, 0.80, 0.90, 0.92),
 }
-EVENTS = (
-    "end_of_turn",
-    "final_transcript",
-    "llm_first_token",
-    "first_sentence",
-    "tts_first_audio",
-    "playback_start",
-)
+EVENTS = STAGES[1:]
 USER = ("hello there", "what is the weather", "tell me a story", "stop please", "thanks")
 
 
