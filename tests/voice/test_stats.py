@@ -17,7 +17,7 @@ def test_percentile_is_linear_interpolation() -> None:
     assert percentile([], 50) is None
 
 
-def test_durations_follow_the_contract() -> None:
+def test_durations_follow_the_stage_definitions() -> None:
     timeline = turn(0, 0.0, (0.05, 0.4, 0.7, 0.9, 1.0, 1.02))
     got = {spec.name: durations([timeline], spec)[0] for spec in DURATIONS}
     assert got == pytest.approx(
