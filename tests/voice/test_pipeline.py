@@ -1,6 +1,6 @@
 """The whole offline pipeline, in real time (slow): a 5-turn conversation with 2 barge-ins through
-each design, with a scripted LLM, then once end to end with the embedded model; and the false
-end-of-turn rate on paused speech."""
+each design, with a scripted LLM (a test double). The embedded model and the paused speech run
+in test_bench.py, through `experiment voice bench`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import NamedTuple
 import pytest
 
 from tests.voice.pipeline_support import (
-    LOCAL_MODULES,
     REPLIES,
     VOICE_MODULES,
     require,
@@ -21,9 +20,8 @@ from tests.voice.pipeline_support import (
 require(*VOICE_MODULES)
 
 from voice._audio import read_wav  # noqa: E402
-from voice._conversation import measure_turn_taking, run_conversation  # noqa: E402
+from voice._conversation import run_conversation  # noqa: E402
 from voice._observer import stages_in_order  # noqa: E402
-from voice._script import load_script  # noqa: E402
 from voice._types import DESIGNS, STAGES, ConversationRun, Design  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -111,29 +109,3 @@ def test_the_audio_of_both_sides_is_recorded(played: Played) -> None:
     first = run.turns[0].events["playback_start"]
     assert not bot[: int(first * bot_rate) - 50].any(), "the bot is silent before its first reply"
     assert bot[int(first * bot_rate) : int((first + 0.5) * bot_rate)].any()
-
-
-def test_end_to_end_with_the_embedded_model(tmp_path: Path) -> None:
-    require(*LOCAL_MODULES)
-    run = run_conversation(FIVE_TURNS, "streaming", llm="local/gemma-3-270m", out_dir=tmp_path)
-    script = load_script(FIVE_TURNS)
-    assert [t.index for t in run.turns] == list(range(len(script.utterances)))
-    for turn in run.turns:
-        assert word_recall(turn.user_text, turn.transcript) >= 0.75
-        if "playback_start" in turn.events:
-            assert stages_in_order(turn.events), (turn.index, turn.events)
-            assert turn.reply
-    assert len(completed(run)) >= 4, "the embedded model answers (nearly) every turn"
-    assert [b.turn for b in run.barge_ins] == list(INTERRUPTED)
-    assert all(b.tts_cleared and b.bot_audio_stopped is not None for b in run.barge_ins)
-    assert run.models["llm"] == "local/gemma-3-270m"
-
-
-def test_turn_taking_on_paused_speech(tmp_path: Path) -> None:
-    result = measure_turn_taking(CONVERSATIONS / "pauses.yaml", out_dir=tmp_path)
-    assert result.utterances == 6
-    # Every pause is longer than VAD stop (0.2 s) + 0.6 s of silence: a silence-only detector
-    # must end the turn in each of them.
-    assert result.false_end_of_turn_without_smart_turn == result.utterances
-    assert 0 <= result.false_end_of_turn_with_smart_turn <= result.utterances
-    assert (tmp_path / "turn_taking.json").is_file()
