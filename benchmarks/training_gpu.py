@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -39,6 +37,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from training._launch import free_port
+from training._measure import peak_rss_bytes
 from training._report import scaling_table
 from training._types import RankMemory, StepRecord, Strategy, TrainConfig, TrainResult
 
@@ -166,10 +166,7 @@ def worker(args: argparse.Namespace) -> TrainResult:
 
 def _single_rank_env() -> None:
     # A group of one: NCCL still runs (FSDP2 and DeepSpeed need a process group).
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    defaults = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": "0"}
+    defaults = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()), "RANK": "0"}
     defaults |= {"LOCAL_RANK": "0", "WORLD_SIZE": "1", "TOKENIZERS_PARALLELISM": "false"}
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
@@ -257,7 +254,7 @@ def _result(
     seconds = sum(r.step_time_s for r in records)
     rank = RankMemory(
         rank=0,
-        peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        peak_rss_bytes=peak_rss_bytes(),
         param_bytes=model_states[0],
         grad_bytes=model_states[1],
         optimizer_bytes=model_states[2],

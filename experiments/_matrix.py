@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents import ARMS, Arm
 from agents.models import Usage
@@ -30,6 +30,7 @@ from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, usage_by_role
 from experiments._shard import Shard, shard_items
 from experiments._tasks import TASK_FILE
+from experiments._yaml import load_model
 
 EXPERIMENT_FILE = "experiment.yaml"
 RESULTS_FILE = "results.jsonl"
@@ -111,24 +112,7 @@ def is_experiment_file(path: Path) -> bool:
 
 def load_experiment(path: Path) -> ExperimentSpec:
     """Read and validate an experiment.yaml; errors name the file, the field and the fix."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ExperimentsError(
-            f"{path}: cannot read it as YAML ({exc}); fix: correct the file"
-        ) from exc
-    try:
-        spec = ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field_name = ".".join(str(p) for p in first["loc"])
-        raise ExperimentsError(
-            f"{path}: field '{field_name}': {first['msg']}; fix: correct it"
-        ) from exc
-    for arm in spec.arms:
-        if arm not in ARMS:
-            raise ExperimentsError(f"{path}: field 'arms': unknown arm {arm!r}")
-    return spec
+    return load_model(path, ExperimentSpec, ExperimentsError, {"arms": ", ".join(ARMS)})
 
 
 def task_files(spec: ExperimentSpec, base: Path) -> list[Path]:

@@ -188,10 +188,16 @@ def down(state_dir: Path) -> None:
 
 def outputs(state_dir: Path) -> dict[str, Any]:
     """The outputs of the deployment in `state_dir` (bucket, job, commands, ...)."""
-    deployment = Deployment.load(state_dir)
+    return deployed_outputs(Deployment.load(state_dir))
+
+
+def deployed_outputs(deployment: Deployment) -> dict[str, Any]:
+    """The outputs of a deployment; InfraError when nothing is deployed yet."""
     found = Terraform(deployment).outputs()
     if not found:
-        raise InfraError(f"{state_dir}: nothing deployed; fix: run `experiment cloud up`")
+        raise InfraError(
+            f"{deployment.state_dir}: nothing deployed; fix: run `experiment cloud up`"
+        )
     return found
 
 
@@ -261,7 +267,7 @@ def cloud_run(
             "`experiment cloud run` starts Cloud Run Jobs (--cloud gcp); fix: on AWS start the "
             "task definition with `aws ecs run-task` (the AWS module is a parity module)"
         )
-    found = outputs(state_dir)
+    found = deployed_outputs(deployment)
     text, trials = image_experiment(experiment, context)
     gcloud = find_gcloud()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -284,7 +290,7 @@ def pull_command(found: Mapping[str, Any], out: Path) -> list[str]:
 def pull(state_dir: Path, out: Path) -> int:
     """Copy the bucket's runs/ into `out`; returns how many files (AWS) or 0 (gcloud prints)."""
     deployment = Deployment.load(state_dir)
-    found = outputs(state_dir)
+    found = deployed_outputs(deployment)
     out.mkdir(parents=True, exist_ok=True)
     if deployment.cloud == "aws":
         return _pull_s3(found["bucket"], deployment.variables, out)

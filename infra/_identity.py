@@ -60,12 +60,12 @@ def authorize_model_server(env: MutableMapping[str, str] | None = None) -> threa
     a server that is not a Cloud Run service, is left alone).
     """
     env = os.environ if env is None else env
-    base_url = env.get(BASE_URL_ENV, "")
-    if not base_url.startswith("https://") or not base_url.split("/")[2].endswith(".run.app"):
+    base_url = urlsplit(env.get(BASE_URL_ENV, ""))
+    if base_url.scheme != "https" or not (base_url.hostname or "").endswith(".run.app"):
         return None
     if env.get(KEY_ENV):
         return None
-    target = audience(base_url)
+    target = audience(base_url.geturl())
 
     def renew() -> threading.Timer:
         env[KEY_ENV] = fetch_id_token(target, env)

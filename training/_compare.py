@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from experiments._yaml import describe as describe_error
 from experiments._yaml import load_model
 from training._formulas import checks
 from training._report import ReportPaths, write_report
@@ -94,11 +93,6 @@ def load_config(path: Path) -> CompareConfig:
     config = load_model(path, CompareConfig, TrainingError, CHOICES)
     check_failure(config, str(path))
     return config
-
-
-def describe(source: str, exc: ValidationError) -> str:
-    """The first validation error as 'SOURCE: field 'a.b': what; fix: how'."""
-    return describe_error(source, exc, CHOICES)
 
 
 def check_failure(config: CompareConfig, source: str) -> None:

@@ -178,16 +178,23 @@ def _performance(result: CompareResult) -> str:
     return "\n\n".join(("## Throughput, memory and loss", _table(header, rows), note))
 
 
-def _performance_row(result: TrainResult, base: TrainResult | None) -> list[str]:
-    first_eval = f"{result.eval_losses[0][1]:.4f} → " if result.eval_losses else ""
+def _speed_and_memory(result: TrainResult, base: TrainResult | None) -> list[str]:
+    """Ranks, tokens/s, step time and peak memory, each ratio against the single process."""
     return [
-        result.config.strategy,
         str(ranks_of(result)),
         f"{result.tokens_per_s:,.0f}",
         ratio(result.tokens_per_s, base.tokens_per_s if base else None),
         f"{result.mean_step_time_s * 1000:.1f} ms",
         format_bytes(peak_memory(result)),
         ratio(peak_memory(result), peak_memory(base) if base else None),
+    ]
+
+
+def _performance_row(result: TrainResult, base: TrainResult | None) -> list[str]:
+    first_eval = f"{result.eval_losses[0][1]:.4f} → " if result.eval_losses else ""
+    return [
+        result.config.strategy,
+        *_speed_and_memory(result, base),
         f"{result.first_step_loss:.4f}",
         f"{first_eval}{result.final_eval_loss:.4f}",
         str(result.restarts),
@@ -311,12 +318,7 @@ def _scaling_row(result: TrainResult, base: TrainResult | None) -> tuple[str, ..
     base_states = measured_model_state(base) if base else None
     return (
         result.config.strategy + (" +offload" if result.config.cpu_offload else ""),
-        str(ranks_of(result)),
-        f"{result.tokens_per_s:,.0f}",
-        ratio(result.tokens_per_s, base.tokens_per_s if base else None),
-        f"{result.mean_step_time_s * 1000:.1f} ms",
-        format_bytes(peak_memory(result)),
-        ratio(peak_memory(result), peak_memory(base) if base else None),
+        *_speed_and_memory(result, base),
         format_bytes(states) if states else "n/a",
         ratio(states, base_states) if states else "n/a",
     )
