@@ -28,6 +28,15 @@ def _string(description: str) -> dict[str, str]:
     return {"type": "string", "description": description}
 
 
+# A workspace path: relative, no leading dot, no empty segment. In a tool schema this also
+# constrains the embedded model's grammar, which would otherwise copy a placeholder such as "...".
+PATH_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
+
+
+def _path(description: str, example: str = "module.py") -> dict[str, Any]:
+    return {**_string(description), "pattern": PATH_PATTERN, "examples": [example]}
+
+
 def _spec(name: str, description: str, required: list[str], **props: dict[str, Any]) -> ToolSpec:
     schema = {"type": "object", "properties": props, "required": required}
     return ToolSpec(name=name, description=description, parameters=schema)
@@ -38,18 +47,16 @@ FILE_TOOLS = (
         "write_file",
         "Create or replace a text file in the workspace (committed to git).",
         ["path", "content"],
-        path=_string("Path relative to the workspace."),
+        path=_path("Path relative to the workspace."),
         content=_string("The whole new content of the file."),
     ),
     _spec(
-        "read_file", "Read a text file of the workspace.", ["path"], path=_string("Relative path.")
+        "read_file", "Read a text file of the workspace.", ["path"], path=_path("Relative path.")
     ),
     _spec(
         "list_files", "List the files of the workspace.", [], path=_string("Folder, default '.'.")
     ),
-    _spec(
-        "delete_file", "Delete a file of the workspace.", ["path"], path=_string("Relative path.")
-    ),
+    _spec("delete_file", "Delete a file of the workspace.", ["path"], path=_path("Relative path.")),
     _spec(
         "run",
         "Run a shell command in the workspace, in a sandbox without network "

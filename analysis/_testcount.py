@@ -16,7 +16,9 @@ def count_tests(path: Path) -> int:
     """
     try:
         tree = parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except SyntaxError:
+    except (SyntaxError, ValueError):
+        # Not Python (a syntax error, bytes that are not UTF-8, a null byte): no test to count;
+        # running the file reports the problem.
         return 0
     total = 0
     for node in tree.body:

@@ -136,6 +136,14 @@ def load_task(path: str | os.PathLike[str]) -> LoadedTask:
 def _parse_spec(task_file: Path) -> Task:
     try:
         data = yaml.safe_load(task_file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TaskFormatError(
+            f"{task_file}: byte {exc.start} is not UTF-8; fix: save the file as UTF-8 text"
+        ) from exc
+    except OSError as exc:
+        raise TaskFormatError(
+            f"{task_file}: cannot be read ({exc.strerror}); fix: make it a readable file"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"

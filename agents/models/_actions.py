@@ -56,11 +56,11 @@ def action_instructions(tools: list[ToolSpec]) -> str:
 
 
 def _example(tool: ToolSpec) -> dict[str, Any]:
-    """A well-formed action for `tool`, with placeholder values of the right types."""
+    """A well-formed action for `tool`: each argument's first schema example, else a placeholder."""
     placeholders = {"string": "...", "integer": 1, "number": 1.0, "boolean": True, "array": []}
     properties = tool.parameters.get("properties", {})
     arguments = {
-        name: placeholders.get(schema.get("type", "string"), "...")
+        name: (schema.get("examples") or [placeholders.get(schema.get("type", "string"), "...")])[0]
         for name, schema in properties.items()
         if name in tool.parameters.get("required", [])
     }

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents._errors import ModelError, ScriptExhaustedError
 from agents.models._base import Model
@@ -31,6 +32,60 @@ from agents.models._types import GenerateConfig, Message, RawReply, ToolCall, To
 
 ScriptItem = str | dict[str, Any] | RawReply
 Script = Sequence[ScriptItem] | Callable[[list[Message], list[ToolSpec]], ScriptItem]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _ScriptCall(_Strict):
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = None
+
+
+class _ScriptUsage(_Strict):
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+
+
+class _ScriptError(_Strict):
+    status: int = 500
+    retry_after_s: float | None = None
+    message: str | None = None
+
+
+class _ScriptReply(_Strict):
+    """The shape of one scripted reply in a script file (checked when the file is loaded)."""
+
+    text: str = ""
+    tool_calls: list[_ScriptCall] = Field(default_factory=list)
+    stop_reason: str | None = None
+    usage: _ScriptUsage | None = None
+    delay_s: float = Field(default=0.0, ge=0)
+    chunk_delay_s: float = Field(default=0.0, ge=0)
+    error: _ScriptError | None = None
+
+
+def _check_script(path: Path, items: list[Any]) -> None:
+    """Raise ModelError naming the first malformed reply of a script file, on one line."""
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict):
+            raise ModelError(
+                f"{path}: outputs[{index}]: expected a text or a mapping, got "
+                f"{type(item).__name__}; fix: write a string or `text:` / `tool_calls:` fields"
+            )
+        try:
+            _ScriptReply.model_validate(item)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            fix = "remove it (a typo?)" if first["type"] == "extra_forbidden" else "correct it"
+            raise ModelError(
+                f"{path}: outputs[{index}].{field}: {first['msg']}; fix: {fix}"
+            ) from exc
 
 
 @dataclass(frozen=True)
@@ -80,8 +135,15 @@ class MockModel(Model):
         try:
             text = path.read_text(encoding="utf-8")
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, ValueError, yaml.YAMLError) as exc:
+        except (OSError, ValueError) as exc:
             raise ModelError(f"{path}: cannot read the mock script ({exc})") from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise ModelError(
+                f"{path}: {where}{problem}; fix: correct the YAML syntax there"
+            ) from exc
         options: dict[str, Any] = {}
         if isinstance(data, dict):
             options = {
@@ -90,6 +152,7 @@ class MockModel(Model):
             data = data.get("outputs")
         if not isinstance(data, list):
             raise ModelError(f"{path}: field 'outputs': expected a list of replies")
+        _check_script(path, data)
         return cls(name or path.stem, data, retry=retry, **options)
 
     def _usage(self, raw: RawReply, latency_s: float, retries: int) -> Usage:
@@ -151,6 +214,10 @@ class MockModel(Model):
     def _next_item(self, messages: list[Message], tools: list[ToolSpec]) -> ScriptItem:
         if callable(self._script):
             return self._script(messages, tools)
+        if not self._script:
+            raise ScriptExhaustedError(
+                f"{self.id}: has no script; fix: give it one (`--mock-script FILE` on the CLI)"
+            )
         if self._position >= len(self._script):
             raise ScriptExhaustedError(
                 f"{self.id}: the script ran out after {len(self._script)} replies "

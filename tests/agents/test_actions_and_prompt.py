@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agents import ActionParseError
+from agents._tools import FILE_TOOLS
 from agents.models import Message, ToolCall, ToolSpec, action_schema, parse_action
+from agents.models._actions import action_instructions
 from agents.models._prompt import render_completion_prompt, stop_sequences
 from tests.agents.tools import WRITE_FILE
 
@@ -109,3 +113,45 @@ def test_fit_prompt_drops_the_oldest_turns_first() -> None:
     assert len(fitted) <= 600
     assert "sys" in fitted and "the task" in fitted and "turn 9" in fitted
     assert "turn 0" not in fitted and "left out to fit the context window" in fitted
+
+
+def test_the_example_action_takes_schema_examples_over_placeholders() -> None:
+    spec = ToolSpec(
+        name="write_file",
+        description="Write.",
+        parameters={
+            "type": "object",
+            "properties": {
+                "path": {"type": "string", "examples": ["module.py"]},
+                "content": {"type": "string"},
+            },
+            "required": ["path", "content"],
+        },
+    )
+    example = action_instructions([spec]).splitlines()[-1]
+    assert example == (
+        'Example: {"tool": "write_file", "arguments": {"path": "module.py", "content": "..."}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("module.py", True),
+        ("pkg/sub/mod_2.py", True),
+        ("...", False),
+        ("../original/x.py", False),
+        ("/etc/passwd", False),
+        (".hidden", False),
+        ("pkg//mod.py", False),
+        ("pkg/", False),
+    ],
+)
+def test_the_path_argument_pattern_refuses_what_the_workspace_would_refuse(
+    path: str, allowed: bool
+) -> None:
+    # The pattern is part of the tool schema, so the embedded model's grammar cannot emit
+    # a path the workspace refuses (it used to copy the placeholder "..." every turn).
+    write = next(t for t in FILE_TOOLS if t.name == "write_file")
+    pattern = write.parameters["properties"]["path"]["pattern"]
+    assert bool(re.fullmatch(pattern, path)) is allowed

@@ -99,6 +99,31 @@ def test_a_bad_script_file_names_the_field(tmp_path: Path) -> None:
         MockModel.from_file(script)
 
 
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("- txt: hello\n", r"outputs\[0\]\.txt: Extra inputs are not permitted; fix: remove it"),
+        ("- hi\n- tool_calls: [{arguments: {}}]\n", r"outputs\[1\]\.tool_calls\.0\.name: Field"),
+        ("- 42\n", r"outputs\[0\]: expected a text or a mapping, got int"),
+        ("- {delay_s: -1}\n", r"outputs\[0\]\.delay_s: Input should be greater than or equal"),
+        ("- [unclosed\n", r"bad.yaml: line 2, column 1: .*; fix: correct the YAML syntax"),
+    ],
+)
+def test_a_malformed_reply_in_a_script_file_is_named_on_one_line(
+    tmp_path: Path, script: str, message: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(script)
+    with pytest.raises(ModelError, match=message) as info:
+        MockModel.from_file(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_mock_without_a_script_says_how_to_give_it_one() -> None:
+    with pytest.raises(ScriptExhaustedError, match="mock/demo: has no script; fix: give it one"):
+        MockModel("demo").generate([Message.user("x")])
+
+
 def test_a_rate_limit_lowers_the_providers_adaptive_limit() -> None:
     from agents.models import default_registry
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import git
 import pytest
 
 from experiments._runner import run_experiment
@@ -23,3 +24,9 @@ def test_a_short_trial_with_the_embedded_model(tmp_path: Path, task_dir: Path) -
     replies = [json.loads(line)["reply"] for line in transcript.open()]
     # Grammar-constrained: every reply of the base model is a parseable tool call.
     assert all(r and r["tool_calls"] for r in replies)
+    # ...with arguments the tools accept: a file change is a commit in original/.
+    writes = [r for r in replies if r["tool_calls"][0]["name"] == "write_file"]
+    if writes:
+        original = git.Repo(Path(result.run_dir) / "original")
+        assert original.head.is_valid() and len(list(original.iter_commits())) >= 1
+    assert result.builder.tool_errors < result.builder.turns

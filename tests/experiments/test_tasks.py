@@ -81,6 +81,22 @@ def test_malformed_yaml_names_the_line(task_dir: Path) -> None:
     assert "invalid YAML" in message and "fix:" in message
 
 
+def test_a_file_that_is_not_utf8_names_the_byte(task_dir: Path) -> None:
+    path = task_dir / "task.yaml"
+    path.write_bytes(b"id: lru-ttl-cache\ntitle: \xff\xfe\n")
+    message = error_of(task_dir)
+    assert message.startswith(f"{path}: byte 25 is not UTF-8; fix: save the file as UTF-8")
+
+
+def test_an_undecodable_hidden_test_counts_no_test_instead_of_crashing(task_dir: Path) -> None:
+    before = load_task(task_dir)
+    (task_dir / "hidden_tests" / "test_binary.py").write_bytes(b"def test_x():\n    '\xff'\n")
+    (task_dir / "hidden_tests" / "test_null.py").write_bytes(b"def test_y():\n    pass\x00\n")
+    after = load_task(task_dir)
+    assert len(after.hidden_test_files) == len(before.hidden_test_files) + 2
+    assert after.hidden_test_count == before.hidden_test_count > 0
+
+
 def test_a_yaml_list_is_not_a_task(task_dir: Path) -> None:
     (task_dir / "task.yaml").write_text("- id: lru-ttl-cache\n")
     assert "must be a mapping of fields" in error_of(task_dir)

@@ -32,7 +32,7 @@ def test_every_task_has_enough_hidden_tests() -> None:
 
 def test_reference_sizes_match_difficulty() -> None:
     # Lines of reference code (wc -l), and modules: one for easy, 2-4 for medium, 5+ for hard.
-    lines_bounds = {"easy": (50, 130), "medium": (200, 400), "hard": (500, 1000)}
+    lines_bounds = {"easy": (50, 100), "medium": (200, 400), "hard": (500, 1000)}
     module_bounds = {"easy": (1, 1), "medium": (2, 4), "hard": (5, 99)}
     for task in LISTING.tasks:
         files = list(task.reference_dir.rglob("*.py"))

@@ -2,7 +2,7 @@ import math
 import random
 
 import pytest
-from running_stats import EWMA, RunningStats
+from running_stats import RunningStats
 
 DATA = [2, 4, 4, 4, 5, 5, 7, 9]
 
@@ -200,59 +200,3 @@ def test_merged_accumulator_keeps_accumulating():
     assert merged.mean == pytest.approx(3.0)
     assert merged.variance == pytest.approx(2.0)
     assert merged.max == 5.0
-
-
-@pytest.mark.parametrize("alpha", [0, -0.1, 1.5, math.nan, True, "0.5", None])
-def test_ewma_invalid_alpha(alpha):
-    with pytest.raises(ValueError):
-        EWMA(alpha)
-
-
-def test_ewma_value_before_update_raises():
-    ewma = EWMA(0.3)
-    assert ewma.count == 0
-    with pytest.raises(ValueError):
-        _ = ewma.value
-
-
-def test_ewma_sequence():
-    ewma = EWMA(0.5)
-    assert ewma.update(10) == pytest.approx(10.0)
-    assert ewma.update(20) == pytest.approx(15.0)
-    assert ewma.update(0) == pytest.approx(7.5)
-    assert ewma.value == pytest.approx(7.5)
-    assert ewma.count == 3
-
-
-def test_ewma_small_alpha():
-    ewma = EWMA(0.1)
-    ewma.update(100.0)
-    ewma.update(0.0)
-    assert ewma.value == pytest.approx(90.0)
-    ewma.update(0.0)
-    assert ewma.value == pytest.approx(81.0)
-
-
-def test_ewma_alpha_one_tracks_last_value():
-    ewma = EWMA(1)
-    for x in [3.0, -8.0, 42.0]:
-        ewma.update(x)
-    assert ewma.value == pytest.approx(42.0)
-
-
-def test_ewma_constant_input_stays_constant():
-    ewma = EWMA(0.25)
-    for _ in range(50):
-        ewma.update(1e9 + 0.5)
-    assert ewma.value == pytest.approx(1e9 + 0.5, rel=1e-15)
-
-
-def test_ewma_rejects_bad_values_without_changing_state():
-    ewma = EWMA(0.5)
-    ewma.update(4.0)
-    with pytest.raises(TypeError):
-        ewma.update("8")
-    with pytest.raises(ValueError):
-        ewma.update(math.nan)
-    assert ewma.count == 1
-    assert ewma.value == pytest.approx(4.0)

@@ -1,4 +1,4 @@
-"""Numerically stable streaming statistics and an exponentially weighted moving average."""
+"""Numerically stable streaming statistics (Welford), with a parallel merge."""
 
 from __future__ import annotations
 
@@ -96,32 +96,3 @@ class RunningStats:
         merged._min = min(self._min, other._min)
         merged._max = max(self._max, other._max)
         return merged
-
-
-class EWMA:
-    """Exponentially weighted moving average with smoothing factor `alpha`."""
-
-    def __init__(self, alpha: float) -> None:
-        if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha <= 1:
-            raise ValueError(f"alpha must be a number with 0 < alpha <= 1, got {alpha!r}")
-        self.alpha = float(alpha)
-        self._value: float | None = None
-        self._count = 0
-
-    def update(self, x: float) -> float:
-        """Fold one value into the average and return the new average."""
-        value = _check_value(x)
-        prev = self._value
-        self._value = value if prev is None else self.alpha * value + (1 - self.alpha) * prev
-        self._count += 1
-        return self._value
-
-    @property
-    def value(self) -> float:
-        if self._value is None:
-            raise ValueError("no values yet")
-        return self._value
-
-    @property
-    def count(self) -> int:
-        return self._count

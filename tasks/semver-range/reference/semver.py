@@ -42,13 +42,9 @@ class Version:
         if match is None:
             raise ValueError(f"invalid semantic version: {text!r}")
         major, minor, patch, pre, build = match.groups()
-        return cls(
-            int(major),
-            int(minor),
-            int(patch),
-            tuple(pre.split(".")) if pre else (),
-            tuple(build.split(".")) if build else (),
-        )
+        pre_ids = tuple(pre.split(".")) if pre else ()
+        build_ids = tuple(build.split(".")) if build else ()
+        return cls(int(major), int(minor), int(patch), pre_ids, build_ids)
 
     def _key(self) -> tuple[object, ...]:
         pre = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in self.prerelease)
