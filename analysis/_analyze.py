@@ -28,7 +28,8 @@ class AnalysisResult(BaseModel):
     lines: dict[str, int]
     """Lines of Python per side."""
     skipped: dict[str, dict[str, str]] = Field(default_factory=dict)
-    """Files left out per side (binary, too large, not UTF-8), with the reason."""
+    """Files left out per side (binary, too large, not UTF-8, a link, not a regular file), with
+    the reason."""
     structure: StructureResult
     metrics: MetricsComparison
     similarity: SimilarityResult

@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import threading
 
-AST_LOCK = threading.RLock()
+# The lock lives on the `ast` module so that `agents` (which must not import `analysis`) finds
+# the same one: a second lock would not exclude this one.
+AST_LOCK: threading.RLock = vars(ast).setdefault("regenlab_lock", threading.RLock())
 """Held while an AST is constructed; reentrant so callers may hold it around several parses."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +52,8 @@ class Codebase:
     other: tuple[str, ...] = ()
     """Relative paths of the other files (for the file tree diff)."""
     skipped: dict[str, str] = field(default_factory=dict)
-    """Files left out of the analysis, with the reason (binary, too large, not UTF-8)."""
+    """Files left out of the analysis, with the reason (binary, too large, not UTF-8, a link,
+    not a regular file)."""
 
     @property
     def paths(self) -> list[str]:
@@ -95,10 +97,25 @@ def _walk(root: Path) -> list[Path]:
     return found
 
 
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
 def _skip_reason(path: Path) -> str | None:
-    if path.is_symlink():
-        return "a symbolic link"
-    size = path.stat().st_size
+    # lstat, and nothing opened before the file is known to be regular: reading a named pipe
+    # blocks for ever, and a link may point anywhere, outside the folder included.
+    info = path.lstat()
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (not followed)"
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _SPECIAL_FILES if test(mode)), "special")
+        return f"not a regular file ({kind})"
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         return f"too large ({size} bytes > {MAX_FILE_BYTES})"
     with path.open("rb") as stream:

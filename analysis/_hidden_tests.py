@@ -4,12 +4,21 @@ Pass rate (DESIGN §6) is passed ÷ total: a test that errors, is skipped, times
 counts as not passed. A test that kills its own process is marked as an error and the tests
 after it run in a fresh process; a run that reaches its timeout marks the running test
 `timeout` and the rest `not_run`.
+
+What counts is only what the reporting plugin signed (see `_pytest_report`): each run gets a fresh
+key, and a report line that does not verify, repeats an earlier one or comes after the session
+ended is dropped. The first report of each test phase stands. This stops code under test from
+forging a pass by writing to the report file; it cannot stop code that patches pytest itself or
+reads the key out of the pytest process it shares, which is the residual risk of running tests
+in the same process as the code they test.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -22,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, computed_field
 
+from analysis._pytest_report import sign
 from analysis._testcount import count_tests
 from sandbox import Limits, Mount, Sandbox, get_sandbox
 
@@ -29,6 +39,7 @@ Outcome = Literal["passed", "failed", "error", "skipped", "timeout", "not_run"]
 OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped", "timeout", "not_run")
 PLUGIN_NAME = "regenlab_report"
 PYTEST_FAILED = "(pytest)"
+_HANG_HINT = "does the code or a test module hang when imported?"
 _COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache")
 
 
@@ -90,39 +101,43 @@ class HiddenTestRun(BaseModel):
         return {name: sum(1 for o in self.outcomes if o.outcome == name) for name in OUTCOMES}
 
 
+Phases = dict[str, dict[str, Any]]
+"""The first report of each phase of one test (setup, call, teardown), by phase."""
+
+
 @dataclass
 class _Events:
     """What the plugin reported, accumulated over the processes of one run."""
 
     collected: list[str] = field(default_factory=list)
-    reports: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    reports: dict[str, Phases] = field(default_factory=dict)
     started: list[str] = field(default_factory=list)
     finished: set[str] = field(default_factory=set)
     collect_errors: dict[str, str] = field(default_factory=dict)
     session_finished: bool = False
 
-    def read(self, path: Path) -> None:
-        """Add the events of one process (a torn last line from a killed process is skipped)."""
+    def read(self, path: Path, key: str) -> None:
+        """Add the events of one process signed with `key`, up to its session's end."""
         self.session_finished = False
         if not path.exists():
             return
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                self._add(json.loads(line))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         path.unlink()
+        for event in verified_events(lines, key):
+            self._add(event)
+            if self.session_finished:
+                return
 
     def _add(self, event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "collected" and not self.collected:
             self.collected = list(event["nodeids"])
         elif kind == "collect_error":
-            self.collect_errors[event["nodeid"]] = event["message"]
+            self.collect_errors.setdefault(event["nodeid"], event["message"])
         elif kind == "start":
             self.started.append(event["nodeid"])
         elif kind == "report":
-            self.reports.setdefault(event["nodeid"], []).append(event)
+            self.reports.setdefault(event["nodeid"], {}).setdefault(event["when"], event)
         elif kind == "finish":
             self.finished.add(event["nodeid"])
         elif kind == "session_finish":
@@ -138,16 +153,34 @@ class _Events:
         return [n for n in self.collected if n not in self.finished and n not in self.reports]
 
 
-def outcome_of(reports: list[dict[str, Any]]) -> TestOutcome:
+def verified_events(lines: Sequence[str], key: str) -> Iterator[dict[str, Any]]:
+    """The events of report `lines` that the plugin signed with `key`, in its order.
+
+    A line that does not verify (torn by a kill, or written by the code under test) is skipped,
+    and so is one whose number was already seen (a replay). A gap in the numbering means a
+    signed line was removed: nothing after it can be trusted, so the events end there.
+    """
+    expected = 0
+    for line in lines:
+        mac, _, payload = line.partition(" ")
+        if not hmac.compare_digest(mac, sign(key.encode(), payload)):
+            continue
+        event: dict[str, Any] = json.loads(payload)
+        if event["seq"] > expected:
+            return
+        if event["seq"] == expected:
+            expected += 1
+            yield event
+
+
+def outcome_of(nodeid: str, phases: Phases) -> TestOutcome:
     """Fold the setup/call/teardown reports of one test into its outcome."""
-    verdict, message = _verdict({r["when"]: r for r in reports})
-    duration = sum(float(r.get("duration", 0.0)) for r in reports)
-    return TestOutcome(
-        nodeid=reports[0]["nodeid"], outcome=verdict, duration_s=duration, message=message
-    )
+    verdict, message = _verdict(phases)
+    duration = sum(float(r.get("duration", 0.0)) for r in phases.values())
+    return TestOutcome(nodeid=nodeid, outcome=verdict, duration_s=duration, message=message)
 
 
-def _verdict(phases: dict[str, dict[str, Any]]) -> tuple[Outcome, str]:
+def _verdict(phases: Phases) -> tuple[Outcome, str]:
     setup, call, teardown = (phases.get(p) for p in ("setup", "call", "teardown"))
     if setup and setup["outcome"] != "passed":
         return ("error" if setup["outcome"] == "failed" else "skipped"), setup["message"]
@@ -189,32 +222,44 @@ class _Run:
         """Run pytest once on `targets` (node ids, or everything) and read its events."""
         workspace = self.root / "workspace"
         layout = self.sandbox.layout(workspace, self.mounts)
-        hidden = layout.mounts["hidden_tests"]
-        command = [layout.python, "-m", "pytest", "-q", "-p", PLUGIN_NAME, "-p", "no:cacheprovider"]
-        command += ["-c", os.devnull, "--rootdir", hidden, "--continue-on-collection-errors"]
+        hidden, report = layout.mounts["hidden_tests"], f"{layout.mounts['report']}/events.jsonl"
+        # -I: nothing of the workspace runs before the plugin has read its key (see the plugin).
+        command = [layout.python, "-I", "-u", f"{layout.mounts['plugin']}/{PLUGIN_NAME}.py"]
+        command += [report, "-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", hidden]
+        command += ["--continue-on-collection-errors"]
         command += ["--collect-only"] if collect_only else []
         command += [f"{hidden}/{t}" for t in targets] or [hidden]
         env = {
-            "PYTHONPATH": f"{layout.mounts['plugin']}:{layout.workspace}/{self.import_root}",
-            "REGENLAB_REPORT": f"{layout.mounts['report']}/events.jsonl",
+            "PYTHONPATH": f"{layout.workspace}/{self.import_root}",
             # Only our plugin: whatever else is installed beside pytest stays out of the run.
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         }
+        key = secrets.token_hex(32)
         result = self.sandbox.run(
-            command, workspace, limits=Limits(timeout_s=timeout_s), mounts=self.mounts, env=env
+            command,
+            workspace,
+            limits=Limits(timeout_s=timeout_s),
+            mounts=self.mounts,
+            env=env,
+            stdin=f"{key}\n",
         )
         self.outputs.append(result.stdout + result.stderr)
         self.timed_out = result.timed_out
         self.weaknesses = result.weaknesses
-        self.events.read(self.root / "report" / "events.jsonl")
+        self.events.read(self.root / "report" / "events.jsonl", key)
+        self._note_death(result.signal, result.exit_code)
+
+    def _note_death(self, signal: int | None, exit_code: int | None) -> None:
+        """If the process ended before its session did, blame the test that was running."""
         self.died = None
-        if not result.timed_out and not self.events.session_finished:
-            how = f"signal {result.signal}" if result.signal else f"exit code {result.exit_code}"
-            self.died = f"the test process died ({how})"
-            running = self.events.interrupted()
-            if running is not None:
-                self.crashed[running] = f"{self.died} during this test"
-                self.events.finished.add(running)
+        if self.timed_out or self.events.session_finished:
+            return
+        how = f"signal {signal}" if signal else f"exit code {exit_code}"
+        self.died = f"the test process died ({how})"
+        running = self.events.interrupted()
+        if running is not None:
+            self.crashed[running] = f"{self.died} during this test"
+            self.events.finished.add(running)
 
     def should_restart(self, max_restarts: int) -> bool:
         """Whether to run the remaining tests in a new process after this one died."""
@@ -278,7 +323,9 @@ def collect_hidden_tests(
         run = _Run(sandbox or get_sandbox(), root, import_root)
         run.pytest([], timeout_s, collect_only=True)
         errors = dict(run.events.collect_errors)
-        if not run.events.collected and not errors:
+        if run.timed_out:
+            errors[PYTEST_FAILED] = f"collection timed out after {timeout_s:g} s: {_HANG_HINT}"
+        elif not run.events.collected and not errors:
             errors[PYTEST_FAILED] = "\n".join(run.outputs).strip()[-2000:] or "no output"
         return run.events.collected, errors
 
@@ -308,12 +355,19 @@ def _final(nodeid: str, run: _Run) -> TestOutcome:
     if run.timed_out and nodeid == events.interrupted():
         return TestOutcome(nodeid=nodeid, outcome="timeout", message="the run reached its timeout")
     if nodeid in events.reports:
-        return outcome_of(events.reports[nodeid])
+        return outcome_of(nodeid, events.reports[nodeid])
     error = events.collect_errors.get(nodeid.split("::")[0])
     if error is not None:
         return TestOutcome(nodeid=nodeid, outcome="error", message=error)
-    reason = f"{run.died} before this test ran" if run.died else "the test did not run"
-    return TestOutcome(nodeid=nodeid, outcome="not_run", message=reason)
+    return TestOutcome(nodeid=nodeid, outcome="not_run", message=_not_run_reason(run))
+
+
+def _not_run_reason(run: _Run) -> str:
+    if run.died:
+        return f"{run.died} before this test ran"
+    if run.timed_out and not run.events.collected:
+        return f"the run reached its timeout while collecting: {_HANG_HINT}"
+    return "the test did not run"
 
 
 def _uncollected(errors: dict[str, str], hidden_dir: Path) -> list[TestOutcome]:

@@ -4,11 +4,21 @@ Tokens are counted with a regex tokenizer (`TOKENIZER` names it): runs of letter
 most three digits, and runs of punctuation, whitespace dropped. It needs no vocabulary download
 and approximates a BPE tokenizer's count from below; the same count is used for the journal and
 the code, so compression ratios are comparable across runs.
+
+Leakage counts a non-trivial code line of the original (`nontrivial_lines`) as found in the
+journal when, both sides normalised, it equals a whole line of the journal or a whole inline
+code span, or appears on token boundaries inside the journal's code: the lines of its fenced
+blocks and its inline code spans (`` `...` ``). A code line that happens to read as part of a
+sentence ("it should return default when...") is not a leak. Normalisation: surrounding
+whitespace stripped, runs of whitespace made one space, a trailing comment dropped (`#` after
+whitespace, with no quote after it); on the journal side, a leading Markdown list or quote
+marker (`-`, `*`, `+`, `1.`, `>`) and a doctest prompt (`>>>`, `...`) are dropped as well.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +27,10 @@ from analysis._files import Codebase
 TOKENIZER = "regex word pieces (letter runs, numbers of up to 3 digits, punctuation runs)"
 _TOKEN = re.compile(r"[^\W\d_]+|\d{1,3}|_+|[^\w\s]+")
 _SPACES = re.compile(r"\s+")
+_TRAILING_COMMENT = re.compile(r"\s+#[^'\"]*$")
+_MARKER = re.compile(r"^(?:[-*+]|\d+[.)]|>+|\.\.\.)\s+")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})[^`]*$")
+_BACKTICKS = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _TRIVIAL = frozenset(
     {
         "pass",
@@ -54,7 +68,8 @@ class JournalMetrics(BaseModel):
     nontrivial_lines: int
     """Distinct non-trivial code lines of the original (see `nontrivial_lines`)."""
     leaked_lines: list[str] = Field(default_factory=list)
-    """Those found verbatim (whitespace-normalised) in the journal."""
+    """Those found verbatim in the journal: as a whole line or span, or inside its code (see
+    the module docstring for the normalisation)."""
     leakage: float | None
     """leaked ÷ non-trivial lines (None when the original has none)."""
 
@@ -65,7 +80,8 @@ def count_tokens(text: str) -> int:
 
 
 def _normal(line: str) -> str:
-    return _SPACES.sub(" ", line.strip())
+    """A code line as leakage compares it (see the module docstring)."""
+    return _SPACES.sub(" ", _TRAILING_COMMENT.sub("", line.strip()))
 
 
 def nontrivial_lines(source: str) -> list[str]:
@@ -86,9 +102,7 @@ def journal_metrics(journal: str, original: Codebase) -> JournalMetrics:
     lines = list(
         dict.fromkeys(line for f in original.python.values() for line in nontrivial_lines(f.text))
     )
-    flat = _normal(journal.replace("\n", " \n "))
-    haystack = "\n".join(_normal(line) for line in journal.splitlines()) + "\n" + flat
-    leaked = [line for line in lines if line in haystack]
+    leaked = _leaked(lines, journal)
     journal_tokens, code_tokens = count_tokens(journal), count_tokens(code)
     return JournalMetrics(
         journal_tokens=journal_tokens,
@@ -99,6 +113,41 @@ def journal_metrics(journal: str, original: Codebase) -> JournalMetrics:
         leaked_lines=leaked,
         leakage=len(leaked) / len(lines) if lines else None,
     )
+
+
+class _JournalText(NamedTuple):
+    """The journal as leakage reads it."""
+
+    whole: frozenset[str]
+    """Every line and every inline code span, normalised."""
+    code: str
+    """Lines of fenced blocks and inline code spans, normalised, one per line."""
+
+
+def _journal_text(journal: str) -> _JournalText:
+    whole: set[str] = set()
+    code: list[str] = []
+    fenced = False
+    for raw in journal.splitlines():
+        if _FENCE.match(raw):
+            fenced = not fenced
+            continue
+        line = _normal(_MARKER.sub("", raw.strip()))
+        spans = [_normal(match.group(2)) for match in _BACKTICKS.finditer(raw)]
+        whole.update([line, *spans])
+        code += [line, *spans] if fenced else spans
+    return _JournalText(frozenset(whole), "\n".join(code))
+
+
+def _leaked(lines: list[str], journal: str) -> list[str]:
+    """The code lines found in the journal (see the module docstring)."""
+    text = _journal_text(journal)
+    return [
+        line
+        for line in lines
+        if line in text.whole
+        or (line in text.code and re.search(rf"(?<![\w.]){re.escape(line)}(?!\w)", text.code))
+    ]
 
 
 def fidelity_per_1k_tokens(fidelity: float | None, journal_tokens: int) -> float | None:

@@ -54,8 +54,9 @@ Overall scores
     weight: code the regeneration lost lowers the score. A regenerated file with no match is
     listed but not counted: the scores measure how much of the original was reproduced.
     Files without an AST score are left out of ``ast_overall``, which is None when no file
-    has one. With no original file at all, ``text_overall`` is 1.0 when the regenerated
-    codebase has no Python file either, else 0.0.
+    has one. With no original Python file there is nothing to reproduce: both overalls are
+    None (undefined, like fidelity when the original passes nothing), whatever the
+    regenerated codebase holds.
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ class SimilarityResult(BaseModel):
     """Original Python files with no regenerated counterpart (scored 0 in the overalls)."""
     unmatched_regenerated: list[str]
     """Regenerated Python files with no original counterpart (not scored)."""
-    text_overall: float
-    """Line-weighted text similarity; unmatched original files count as 0."""
+    text_overall: float | None
+    """Line-weighted text similarity; unmatched original files count as 0; None (undefined)
+    when the original has no Python file."""
     ast_overall: float | None
     """Node-weighted AST similarity; unmatched original files count as 0; None without AST."""
     normalisations: list[str]
@@ -213,14 +215,11 @@ def compare_similarity(original: Codebase, regenerated: Codebase) -> SimilarityR
         units = _parse_units(original.python[path].text)
         if units is not None:
             ast_parts.append((0.0, _node_count(units)))
-    text_overall = _weighted(text_parts)
-    if text_overall is None:
-        text_overall = 0.0 if texts_b else 1.0
     return SimilarityResult(
         files=files,
         unmatched_original=unmatched_a,
         unmatched_regenerated=[path for path in texts_b if path not in matched_b],
-        text_overall=text_overall,
+        text_overall=_weighted(text_parts),
         ast_overall=_weighted(ast_parts),
         normalisations=list(NORMALISATIONS),
     )

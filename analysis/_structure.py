@@ -117,8 +117,8 @@ class ApiDiff(BaseModel):
     """Public symbols of the original found in the regenerated code with the same key."""
     total: int
     """Public symbols of the original."""
-    match_rate: float
-    """matched / total (1.0 when total is 0)."""
+    match_rate: float | None
+    """matched / total; None (undefined) when the original has no public symbol."""
 
 
 class ImportGraph(BaseModel):
@@ -357,7 +357,7 @@ def _api_diff(original: dict[str, _Entry], regenerated: dict[str, _Entry]) -> Ap
         signature_mismatches=mismatches,
         matched=len(common),
         total=len(original),
-        match_rate=len(common) / len(original) if original else 1.0,
+        match_rate=len(common) / len(original) if original else None,
     )
 
 

@@ -1,5 +1,9 @@
 """Cost of the sandbox: the largest task's hidden tests run through `run_hidden_tests` (copies,
-reporting plugin, bwrap) as a ratio to plain pytest on the same files, both measured here.
+reporting plugin, bwrap) as a ratio to plain pytest on the same files, all measured here.
+
+Two baselines: `pytest.main` in this process (the task's code and test modules are dropped from
+`sys.modules` after each run, so each run imports them afresh) and pytest in a subprocess (which
+also pays for starting Python and importing pytest, as the sandboxed run does).
 
 Usage: .venv/bin/python benchmarks/sandbox_overhead.py [--repeat N] [--sandbox auto|bwrap|local]
 """
@@ -7,6 +11,7 @@ Usage: .venv/bin/python benchmarks/sandbox_overhead.py [--repeat N] [--sandbox a
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import statistics
@@ -15,11 +20,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from pathlib import Path
+from unittest import mock
+
+import pytest
 
 from analysis import run_hidden_tests
 from experiments import LoadedTask, list_tasks
 from sandbox import get_sandbox
+
+SANDBOXED = "run_hidden_tests (sandbox)"
 
 
 def largest_task() -> LoadedTask:
@@ -31,20 +42,29 @@ def largest_task() -> LoadedTask:
     return max(list_tasks().tasks, key=size)
 
 
+def copies(task: LoadedTask, scratch: Path) -> tuple[Path, Path]:
+    """Copies of the task's reference code and hidden tests, for the plain-pytest baselines."""
+    code, tests = scratch / "code", scratch / "tests"
+    if not code.exists():
+        shutil.copytree(task.reference_dir, code)
+        shutil.copytree(task.hidden_tests_dir, tests)
+    return code, tests
+
+
+def pytest_args(tests: Path) -> list[str]:
+    """The same pytest set-up as the sandboxed run (with no third-party plugins auto-loaded)."""
+    return ["-q", "-p", "no:cacheprovider", "-c", os.devnull, "--rootdir", str(tests), str(tests)]
+
+
 def plain_pytest(task: LoadedTask, scratch: Path) -> Callable[[], None]:
     """Plain pytest in a subprocess on copies of the same code and tests, no sandbox."""
-    code = scratch / "code"
-    tests = scratch / "tests"
-    shutil.copytree(task.reference_dir, code)
-    shutil.copytree(task.hidden_tests_dir, tests)
-    # Same pytest set-up as the sandboxed run: no third-party plugins auto-loaded.
+    code, tests = copies(task, scratch)
     env = {
         **os.environ,
         "PYTHONPATH": str(code / task.spec.tests.import_root),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", os.devnull]
-    command += ["--rootdir", str(tests), str(tests)]
+    command = [sys.executable, "-m", "pytest", *pytest_args(tests)]
 
     def run() -> None:
         subprocess.run(command, env=env, capture_output=True, check=True)
@@ -52,14 +72,45 @@ def plain_pytest(task: LoadedTask, scratch: Path) -> Callable[[], None]:
     return run
 
 
-def median_s(fn: Callable[[], None], repeat: int) -> float:
-    fn()  # warm the file cache
-    samples = []
+def in_process_pytest(task: LoadedTask, scratch: Path) -> Callable[[], None]:
+    """`pytest.main` in this process on the same copies, each run importing the task afresh."""
+    code, tests = copies(task, scratch)
+    import_path = str(code / task.spec.tests.import_root)
+
+    def run() -> None:
+        saved_path = list(sys.path)
+        sys.path.insert(0, import_path)
+        env = mock.patch.dict(os.environ, {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+        try:
+            with env, redirect_stdout(io.StringIO()):
+                status = pytest.main(pytest_args(tests))
+        finally:
+            sys.path[:] = saved_path
+            forget_modules_under(scratch)
+        assert status == pytest.ExitCode.OK, status
+
+    return run
+
+
+def forget_modules_under(folder: Path) -> None:
+    """Drop the modules loaded from `folder` (the task's code, its tests and conftest files)."""
+    prefix = f"{folder.resolve()}{os.sep}"
+    for name, module in list(sys.modules.items()):
+        if str(Path(getattr(module, "__file__", None) or "/").resolve()).startswith(prefix):
+            del sys.modules[name]
+
+
+def medians_s(runs: dict[str, Callable[[], None]], repeat: int) -> dict[str, float]:
+    """Median seconds of each run, taken in turns so that a change in load hits all of them."""
+    for fn in runs.values():
+        fn()  # warm the file cache (and, in process, pytest's own imports)
+    samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for name, fn in runs.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def main() -> None:
@@ -80,11 +131,16 @@ def main() -> None:
         assert result.pass_rate == 1.0, result.output_tail
 
     with tempfile.TemporaryDirectory() as scratch:
-        baseline = median_s(plain_pytest(task, Path(scratch)), args.repeat)
-        measured = median_s(sandboxed, args.repeat)
+        runs = {
+            "pytest.main, in this process": in_process_pytest(task, Path(scratch)),
+            "pytest, in a subprocess": plain_pytest(task, Path(scratch)),
+            SANDBOXED: sandboxed,
+        }
+        times = medians_s(runs, args.repeat)
     print(f"task: {task.id} ({task.hidden_test_count} hidden tests), sandbox: {box.name}")
-    print(f"{'plain pytest (subprocess)':<28} {baseline:>7.3f} s   1.00x")
-    print(f"{'run_hidden_tests (sandbox)':<28} {measured:>7.3f} s   {measured / baseline:.2f}x")
+    print(f"median of {args.repeat} runs each; ratio: {SANDBOXED} time / the row's time")
+    for name, seconds in times.items():
+        print(f"{name:<32} {seconds:>7.3f} s   {times[SANDBOXED] / seconds:5.2f}x")
 
 
 if __name__ == "__main__":

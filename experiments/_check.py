@@ -102,7 +102,7 @@ def _problems(check: TaskCheck, errors: dict[str, str], reference: HiddenTestRun
     problems = [
         f"pytest collected nothing: {message.splitlines()[-1]}"
         if file == PYTEST_FAILED
-        else f"{file} does not collect against the reference"
+        else f"{file} does not collect against the reference: {_first_line(message)}"
         for file, message in errors.items()
     ]
     if check.tests == 0:
@@ -176,3 +176,8 @@ def _drop_method(source: str) -> Removal | None:
                 cls.body = cls.body or [ast.Pass()]
                 return Removal(f"{cls.name}.{node.name}", ast.unparse(tree))
     return None
+
+
+def _first_line(message: str) -> str:
+    """The first non-blank line of a collection error (it says why)."""
+    return next((line.strip() for line in message.splitlines() if line.strip()), "no output")

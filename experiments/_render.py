@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from typing import TypeVar
+
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from analysis import AGREEMENTS, AnalysisResult
 from analysis._metrics import METRIC_LABELS, headline
 
 SHOWN = 8
+"""Items of a list printed before "+N more"."""
+_T = TypeVar("_T")
 
 
 def _fmt(value: float | None) -> str:
@@ -21,12 +28,33 @@ def _rate(value: float | None) -> str:
     return "undefined" if value is None else f"{value:.0%}"
 
 
+def _score(value: float | None) -> str:
+    """A 0..1 similarity with 3 decimals, rounded down: only an identical pair shows 1."""
+    if value is None:
+        return "undefined"
+    if value >= 1:
+        return "1"
+    # The epsilon keeps 0.29 (stored as 0.28999...) from flooring to 0.289.
+    return f"{min(math.floor(value * 1000 + 1e-9) / 1000, 0.999):.3f}"
+
+
+def _first(items: Sequence[_T]) -> tuple[Sequence[_T], str]:
+    """The items to print and the "+N more" note for the rest ("" when all are shown)."""
+    rest = len(items) - SHOWN
+    return items[:SHOWN], f"+{rest} more" if rest > 0 else ""
+
+
+def _names(items: Sequence[str]) -> str:
+    shown, more = _first(items)
+    return escape(", ".join(shown)) + (f" ({more})" if more else "")
+
+
 def print_analysis(result: AnalysisResult, console: Console) -> None:
     """The whole summary: tests, structure, metrics, similarity, journal, skipped files."""
     lines = result.lines
     console.print(
-        f"[bold]{result.original}[/bold] ({lines['original']} lines) vs "
-        f"[bold]{result.regenerated}[/bold] ({lines['regenerated']} lines)"
+        f"[bold]{escape(str(result.original))}[/bold] ({lines['original']} lines) vs "
+        f"[bold]{escape(str(result.regenerated))}[/bold] ({lines['regenerated']} lines)"
     )
     _tests(result, console)
     _structure(result, console)
@@ -35,7 +63,7 @@ def print_analysis(result: AnalysisResult, console: Console) -> None:
     _journal(result, console)
     for side, files in result.skipped.items():
         for path, reason in files.items():
-            console.print(f"[yellow]skipped[/yellow] {side}:{path}: {reason}")
+            console.print(f"[yellow]skipped[/yellow] {escape(f'{side}:{path}: {reason}')}")
 
 
 def _tests(result: AnalysisResult, console: Console) -> None:
@@ -57,22 +85,29 @@ def _structure(result: AnalysisResult, console: Console) -> None:
     console.print(
         f"\n[bold]Structure[/bold]  files +{len(s.tree.added)} -{len(s.tree.removed)} "
         f"={len(s.tree.common)} · public API matched {s.api.matched}/{s.api.total} "
-        f"({s.api.match_rate:.0%})"
+        f"({_rate(s.api.match_rate)})"
     )
     for label, items in (("missing", s.api.missing), ("extra", s.api.extra)):
         if items:
-            more = f" (+{len(items) - SHOWN} more)" if len(items) > SHOWN else ""
-            console.print(f"  {label}: {', '.join(items[:SHOWN])}{more}")
-    for mismatch in s.api.signature_mismatches[:SHOWN]:
-        console.print(f"  signature {mismatch.key}: {mismatch.original} → {mismatch.regenerated}")
-    for rename in s.renames[:SHOWN]:
+            console.print(f"  {label}: {_names(items)}")
+    mismatches, more = _first(s.api.signature_mismatches)
+    for mismatch in mismatches:
+        change = f"{mismatch.key}: {mismatch.original} → {mismatch.regenerated}"
+        console.print(f"  signature {escape(change)}")
+    if more:
+        console.print(f"  signatures: {more}")
+    renames, more = _first(s.renames)
+    for rename in renames:
         console.print(
-            f"  {rename.kind}: {rename.original} → {rename.regenerated} ({rename.similarity:.2f})"
+            f"  {rename.kind}: {escape(f'{rename.original} → {rename.regenerated}')} "
+            f"({_score(rename.similarity)})"
         )
+    if more:
+        console.print(f"  renames and moves: {more}")
     imports = s.imports
     console.print(f"  imports: +{len(imports.added)} -{len(imports.removed)} internal edges")
     for where, message in s.syntax_errors.items():
-        console.print(f"  [red]syntax error[/red] {where}: {message}")
+        console.print(f"  [red]syntax error[/red] {escape(f'{where}: {message}')}")
 
 
 def _metrics(result: AnalysisResult, console: Console) -> None:
@@ -93,12 +128,21 @@ def _metrics(result: AnalysisResult, console: Console) -> None:
 def _similarity(result: AnalysisResult, console: Console) -> None:
     sim = result.similarity
     console.print(
-        f"[bold]Similarity[/bold]  text {_fmt(sim.text_overall)} · AST (TSED) "
-        f"{_fmt(sim.ast_overall)} over {len(sim.files)} matched file(s)"
+        f"[bold]Similarity[/bold]  text {_score(sim.text_overall)} · AST (TSED) "
+        f"{_score(sim.ast_overall)} over {len(sim.files)} matched file(s)"
     )
-    for f in sim.files[:SHOWN]:
+    files, more = _first(sim.files)
+    for f in files:
         name = f.original if f.original == f.regenerated else f"{f.original} → {f.regenerated}"
-        console.print(f"  {name}: text {_fmt(f.text)} · AST {_fmt(f.ast)}")
+        console.print(f"  {escape(name)}: text {_score(f.text)} · AST {_score(f.ast)}")
+    if more:
+        console.print(f"  {more} matched file(s)")
+    for label, paths in (
+        ("only in the original (scored 0)", sim.unmatched_original),
+        ("only in the regeneration (not scored)", sim.unmatched_regenerated),
+    ):
+        if paths:
+            console.print(f"  {label}: {_names(paths)}")
 
 
 def _journal(result: AnalysisResult, console: Console) -> None:
@@ -111,4 +155,4 @@ def _journal(result: AnalysisResult, console: Console) -> None:
         f"{_fmt(j.compression)} · leakage {_rate(j.leakage)} ({len(j.leaked_lines)}/"
         f"{j.nontrivial_lines} lines) · fidelity per 1k tokens {per_1k}"
     )
-    console.print(f"  [dim]tokens: {j.tokenizer}[/dim]")
+    console.print(f"  [dim]tokens: {escape(j.tokenizer)}[/dim]")

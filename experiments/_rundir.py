@@ -25,6 +25,13 @@ _SMOKE_NOTE = (
     "works end to end, not what a capable coding agent does. Use a stronger model for findings."
 )
 _MOCK_NOTE = "{model} replays a script: a test double, not a model result."
+LOCAL_SANDBOX_NOTE = (
+    "The sandbox was 'local' (plain subprocesses, no namespaces): the arms were not isolated "
+    "from the original, and a regenerator's run tool could read ../../original. The "
+    "regenerated results are not trustworthy as a leakage-free measurement; install "
+    "bubblewrap (Debian package `bubblewrap`) or use --sandbox docker, and run again."
+)
+"""The note a run under the `local` backend carries (chosen, or the fallback of `auto`)."""
 
 
 def new_run_dir(out: Path, task_id: str) -> Path:
@@ -105,7 +112,7 @@ def trial_result(
         fidelity=fidelities,
         headlines=headlines(run_dir),
         timings=dict(state.get("timings", {})),
-        notes=notes(config),
+        notes=notes(config, run.get("sandbox")),
         started_at=datetime.fromisoformat(run["created"]),
         finished_at=datetime.now(UTC),
     )
@@ -132,9 +139,10 @@ def headlines(run_dir: Path) -> dict[str, dict[str, float | None]]:
     return found
 
 
-def notes(config: RunConfig) -> list[str]:
-    """Caveats that belong next to the numbers of a run."""
-    found = []
+def notes(config: RunConfig, sandbox: str | None = None) -> list[str]:
+    """Caveats that belong next to the numbers of a run; `sandbox` is the backend run.yaml
+    records."""
+    found = [LOCAL_SANDBOX_NOTE] if sandbox == "local" else []
     for model in dict.fromkeys([config.builder_model, config.regenerator_model]):
         if model.startswith("local/"):
             found.append(_SMOKE_NOTE.format(model=model))

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from agents.models import Model, get_model
 from experiments._config import RunConfig
-from experiments._errors import ExperimentsError
+from experiments._errors import ExperimentsError, TaskFormatError
 from experiments._results import TrialResult
 from experiments._rundir import new_run_dir, read_run_file, write_results, write_run_file
-from experiments._tasks import find_task
+from experiments._tasks import LoadedTask, find_task
 from experiments._workflow import EventHandler, TrialContext, build_graph, checkpointer
-from sandbox import get_sandbox
+from sandbox import Sandbox, get_sandbox
 
 ModelSpec = str | Model
 RegeneratorSpec = str | Model | Callable[[str], Model]
@@ -46,7 +46,7 @@ def run_experiment(
     Models are `provider/model` strings or `Model` instances (the regenerator may also be a
     callable that builds one per arm). Each trial gets its own run directory under `out`.
     """
-    loaded = find_task(str(task))
+    loaded = load_task_arg(task)
     results = []
     for trial in range(trials):
         config = _config(
@@ -64,26 +64,43 @@ def run_experiment(
             seed=seed + trial,
             cache=cache,
         )
-        run_dir = new_run_dir(Path(out), loaded.id)
+        # Models and sandbox first: a bad --builder-model must not leave a run directory behind.
+        models = _models(config, builder_model, regenerator_model)
         box = get_sandbox(config.sandbox)
+        run_dir = new_run_dir(Path(out), loaded.id)
         write_run_file(run_dir, config, loaded.id, box.name)
         if on_event is not None:
             on_event({"step": "start", "run_dir": str(run_dir), "trial": trial + 1, "of": trials})
-        context = _context(run_dir, config, builder_model, regenerator_model, on_event)
-        results.append(execute(context))
+        results.append(execute(_context(run_dir, config, models, box, on_event)))
     return results
+
+
+def load_task_arg(task: str | Path) -> LoadedTask:
+    """The task a command names: a task id, or the path of a task folder or its task.yaml.
+
+    A path that does not exist is reported as such, in one line naming it as given, rather than
+    looked up as a task id under the tasks folder.
+    """
+    path = Path(task)
+    looks_like_path = path.suffix in (".yaml", ".yml") or len(path.parts) > 1
+    if looks_like_path and not path.exists():
+        raise TaskFormatError(
+            f"{task}: no such task file or folder; fix: give the path of a task folder or its "
+            "task.yaml, or a task id (`experiment tasks list` shows them)"
+        )
+    return find_task(str(task))
 
 
 def run_trial(
     config: RunConfig, run_dir: Path, *, on_event: EventHandler | None = None
 ) -> TrialResult:
     """Run one trial in `run_dir`: a new one, or the continuation of what is there."""
+    models = _models(config, None, None)
+    box = get_sandbox(config.sandbox)
     if not (run_dir / "run.yaml").is_file():
         run_dir.mkdir(parents=True, exist_ok=True)
-        write_run_file(
-            run_dir, config, find_task(str(config.task)).id, get_sandbox(config.sandbox).name
-        )
-    return execute(_context(run_dir, config, None, None, on_event))
+        write_run_file(run_dir, config, find_task(str(config.task)).id, box.name)
+    return execute(_context(run_dir, config, models, box, on_event))
 
 
 def resume_run(
@@ -96,8 +113,8 @@ def resume_run(
     """Continue a killed or interrupted run from its last completed step."""
     run = read_run_file(run_dir)
     config = RunConfig.model_validate(run["config"])
-    context = _context(run_dir, config, builder_model, regenerator_model, on_event)
-    return execute(context)
+    models = _models(config, builder_model, regenerator_model)
+    return execute(_context(run_dir, config, models, get_sandbox(config.sandbox), on_event))
 
 
 def execute(context: TrialContext) -> TrialResult:
@@ -140,14 +157,16 @@ def _model_id(spec: ModelSpec | RegeneratorSpec | None) -> str:
     return spec
 
 
-def _context(
-    run_dir: Path,
-    config: RunConfig,
-    builder: ModelSpec | None,
-    regenerator: RegeneratorSpec | None,
-    on_event: EventHandler | None,
-) -> TrialContext:
-    task = find_task(str(config.task))
+class _Models(NamedTuple):
+    builder: Model
+    regenerators: dict[str, Model]
+    """One per arm."""
+
+
+def _models(
+    config: RunConfig, builder: ModelSpec | None, regenerator: RegeneratorSpec | None
+) -> _Models:
+    """The models of one trial, built from instances, factories or `provider/model` strings."""
 
     def make(spec: ModelSpec | RegeneratorSpec | None, fallback: str, arm: str) -> Model:
         if isinstance(spec, Model):
@@ -156,13 +175,26 @@ def _context(
             return spec(arm)
         return get_model(spec or fallback, base_url=config.base_url)
 
-    context = TrialContext(
-        run_dir=run_dir,
-        task=task,
-        config=config,
+    return _Models(
         builder=make(builder, config.builder_model, "builder"),
         regenerators={arm: make(regenerator, config.regenerator_model, arm) for arm in config.arms},
-        sandbox=get_sandbox(config.sandbox),
+    )
+
+
+def _context(
+    run_dir: Path,
+    config: RunConfig,
+    models: _Models,
+    sandbox: Sandbox,
+    on_event: EventHandler | None,
+) -> TrialContext:
+    context = TrialContext(
+        run_dir=run_dir,
+        task=find_task(str(config.task)),
+        config=config,
+        builder=models.builder,
+        regenerators=models.regenerators,
+        sandbox=sandbox,
         on_event=on_event or (lambda event: None),
     )
     if config.cache:

@@ -167,7 +167,7 @@ def _describe(task_file: Path, exc: ValidationError) -> str:
     errors = exc.errors()
     first = errors[0]
     field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
     return f"{task_file}: field '{field}': {_fix(first, field)}{more}"
 
 
@@ -265,6 +265,12 @@ def find_task(task: str, tasks_dir: Path | None = None) -> LoadedTask:
     if (folder / TASK_FILE).is_file():
         return load_task(folder)
     known = ", ".join(sorted(p.parent.name for p in root.glob(f"*/{TASK_FILE}")))
+    if as_path.name == TASK_FILE or len(as_path.parts) > 1:
+        # Given as a path: name it as typed, not joined onto the tasks folder.
+        raise TaskFormatError(
+            f"{task}: no such task file or folder; fix: give an existing path, "
+            f"or a task id: {known or '(none found)'}"
+        )
     raise TaskFormatError(
         f"{folder / TASK_FILE}: no task {task!r}; fix: use one of: {known or '(none found)'}"
     )

@@ -7,7 +7,7 @@ Heavy modules (pydantic models, LangChain, llama.cpp) are imported inside comman
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -46,8 +46,9 @@ CachePath = Annotated[
     Path | None,
     typer.Option(
         "--path",
-        help="The cache file [default: $REGENLAB_CACHE_DIR/responses.sqlite, "
-        "else ~/.cache/regenlab/responses.sqlite].",
+        # Round brackets: rich would read "[default: ...]" as markup and drop it.
+        help="The cache file (default: $REGENLAB_CACHE_DIR/responses.sqlite, "
+        "else ~/.cache/regenlab/responses.sqlite).",
     ),
 ]
 # --- end response cache sub-app ---
@@ -55,10 +56,62 @@ CachePath = Annotated[
 TasksDir = Annotated[
     Path | None,
     typer.Option(
-        "--tasks-dir", help="Folder of task folders [default: $REGENLAB_TASKS_DIR or ./tasks]."
+        "--tasks-dir", help="Folder of task folders (default: $REGENLAB_TASKS_DIR or ./tasks)."
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+MaxCost = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        help="USD: per trial for a task; in total for experiment.yaml (saved in the experiment "
+        "dir, so resume and retry keep it unless given again).",
+    ),
+]
+Budget = Annotated[
+    float | None,
+    typer.Option("--max-cost", help="USD: a new budget for the experiment, saved in its dir."),
+]
+MaxConcurrency = Annotated[
+    int, typer.Option("--max-concurrency", min=1, help="Trials at once (experiment.yaml).")
+]
+Executor = Annotated[
+    str, typer.Option("--executor", help="Where trials run: local, or ray ($RAY_ADDRESS).")
+]
+MATRIX_FLAGS = (
+    "builder_model",
+    "regenerator_model",
+    "arms",
+    "journal_style",
+    "code_policy",
+    "snippet_lines",
+    "trials",
+    "sandbox",
+    "base_url",
+    "max_turns",
+)
+"""`run` options that an experiment.yaml sets itself."""
+EXPERIMENT_FLAGS = ("max_concurrency", "executor")
+"""`run` and `resume` options that only an experiment (a matrix of trials) uses."""
+
+
+def _esc(value: object) -> str:
+    """`value` as text that rich prints as it is: brackets in messages and paths are not markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+def _warn_ignored(ctx: typer.Context, names: Iterable[str], why: str) -> None:
+    """One line on stderr naming the options given on the command line that `why` ignores."""
+    given = []
+    for name in names:
+        source = ctx.get_parameter_source(name)
+        # By name: typer may bring its own copy of click and so its own ParameterSource enum.
+        if source is not None and source.name == "COMMANDLINE":
+            given.append(f"--{name.replace('_', '-')}")
+    if given:
+        _console(stderr=True).print(f"warning: {why}: {', '.join(given)}", markup=False)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -80,7 +133,7 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except (AgentsError, ExperimentsError, SandboxError) as exc:
-            _console(stderr=True).print(f"[red]error:[/red] {exc}", markup=True)
+            _console(stderr=True).print(f"[red]error:[/red] {_esc(exc)}", markup=True)
             raise typer.Exit(USER_ERROR_EXIT) from None
 
     return wrapper  # type: ignore[return-value]
@@ -106,6 +159,7 @@ def root(
 @app.command("run")
 @user_errors
 def run(
+    ctx: typer.Context,
     task: Annotated[str, typer.Argument(help="The task: a task.yaml, its folder, or a task id.")],
     builder_model: Annotated[
         str, typer.Option("--builder-model", help="provider/model of the builder.")
@@ -136,30 +190,26 @@ def run(
     max_turns: Annotated[
         int | None, typer.Option("--max-turns", min=1, help="Override the task's turn limit.")
     ] = None,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", help="USD: per trial for a task; in total for experiment.yaml."),
-    ] = None,
-    max_concurrency: Annotated[
-        int, typer.Option("--max-concurrency", min=1, help="Trials at once (experiment.yaml).")
-    ] = 4,
+    max_cost: MaxCost = None,
+    max_concurrency: MaxConcurrency = 4,
     cache: Annotated[
         bool, typer.Option("--cache/--no-cache", help="Reuse hosted models' cached replies.")
     ] = True,
-    executor: Annotated[
-        str, typer.Option("--executor", help="Where trials run: local, or ray ($RAY_ADDRESS).")
-    ] = "local",
+    executor: Executor = "local",
 ) -> None:
     """Run the experiment: on one task (task.yaml), or on a whole matrix (experiment.yaml)."""
-    from experiments._matrix import is_experiment_file, new_experiment_dir
+    from experiments._matrix import check_executor, is_experiment_file, new_experiment_dir
     from experiments._runner import run_experiment
 
     if is_experiment_file(Path(task)):
-        folder = new_experiment_dir(Path(task), out, cache=cache)
-        _console().print(f"experiment → {folder}")
-        _run_matrix(folder, max_concurrency=max_concurrency, max_cost=max_cost, executor=executor)
+        _warn_ignored(ctx, MATRIX_FLAGS, f"{task} sets these itself, so they are ignored")
+        check_executor(executor)  # before the experiment dir exists
+        folder = new_experiment_dir(Path(task), out, cache=cache, max_cost=max_cost)
+        _console().print(f"experiment → {_esc(folder)}")
+        _run_matrix(folder, max_concurrency=max_concurrency, executor=executor)
         return
 
+    _warn_ignored(ctx, EXPERIMENT_FLAGS, "ignored for a single task (used by experiment.yaml)")
     with _progress() as on_event:
         results = run_experiment(
             task,
@@ -187,15 +237,23 @@ def run(
 @app.command("resume")
 @user_errors
 def resume(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory made by `experiment run`.")],
+    ctx: typer.Context,
+    run_dir: Annotated[
+        Path, typer.Argument(help="A run directory or experiment dir made by `experiment run`.")
+    ],
+    max_cost: Budget = None,
+    max_concurrency: MaxConcurrency = 4,
+    executor: Executor = "local",
 ) -> None:
     """Continue a killed or interrupted run (or experiment) from its last completed step."""
     from experiments._matrix import EXPERIMENT_FILE
     from experiments._runner import resume_run
 
     if (run_dir / EXPERIMENT_FILE).is_file():
-        _run_matrix(run_dir)
+        _run_matrix(run_dir, max_concurrency=max_concurrency, max_cost=max_cost, executor=executor)
         return
+    why = "ignored when resuming a single run (its run.yaml holds its settings)"
+    _warn_ignored(ctx, ("max_cost", *EXPERIMENT_FLAGS), why)
     with _progress(run_dir) as on_event:
         result = resume_run(run_dir, on_event=on_event)
     _print_trial(result)
@@ -210,15 +268,20 @@ def retry(
     failed: Annotated[
         bool, typer.Option("--failed", help="Rerun the trials that ended in an error.")
     ] = False,
-    max_concurrency: Annotated[int, typer.Option("--max-concurrency", min=1)] = 4,
-    executor: Annotated[str, typer.Option("--executor", help="local or ray.")] = "local",
+    max_cost: Budget = None,
+    max_concurrency: MaxConcurrency = 4,
+    executor: Executor = "local",
 ) -> None:
     """Rerun an experiment's errored trials (with --failed) and finish the unfinished ones."""
     if not failed:
         _console(stderr=True).print("nothing to do: say --failed to rerun errored trials")
         raise typer.Exit(2)
     _run_matrix(
-        experiment_dir, max_concurrency=max_concurrency, retry_failed=True, executor=executor
+        experiment_dir,
+        max_concurrency=max_concurrency,
+        max_cost=max_cost,
+        retry_failed=True,
+        executor=executor,
     )
 
 
@@ -230,7 +293,7 @@ def _run_matrix(
     retry_failed: bool = False,
     executor: str = "local",
 ) -> None:
-    from experiments._matrix import EXPERIMENT_FILE, run_matrix
+    from experiments._matrix import EXPERIMENT_FILE, check_executor, run_matrix
 
     if not (folder / EXPERIMENT_FILE).is_file():
         from experiments._errors import ExperimentsError
@@ -238,6 +301,7 @@ def _run_matrix(
         raise ExperimentsError(
             f"{folder / EXPERIMENT_FILE}: not found; fix: give an experiment dir"
         )
+    check_executor(executor)
     with _matrix_view(folder) as on_progress:
         progress = run_matrix(
             folder,
@@ -250,20 +314,20 @@ def _run_matrix(
     console = _console()
     console.print(
         f"{progress.done + progress.skipped}/{progress.total} trials finished, "
-        f"{len(progress.failed)} failed → {folder / 'results.jsonl'}"
+        f"{len(progress.failed)} failed → {_esc(folder / 'results.jsonl')}"
     )
+    for key, error in progress.errors.items():
+        console.print(f"[red]failed[/red] {_esc(key)}: {_esc(error)}", soft_wrap=True)
     if progress.stopped:
-        console.print(f"[yellow]stopped:[/yellow] {progress.stopped}")
+        console.print(f"[yellow]stopped:[/yellow] {_esc(progress.stopped)}")
     if progress.failed:
-        console.print(f"rerun the failed ones with: experiment retry {folder} --failed")
+        console.print(f"rerun the failed ones with: experiment retry {_esc(folder)} --failed")
         raise typer.Exit(1)
 
 
 @contextmanager
 def _matrix_view(folder: Path) -> Iterator[Callable[[Any], None]]:
     """A live line: trials done / running / failed, tokens, cost, ETA; Ctrl-C says how to resume."""
-    from rich.live import Live
-
     console = _console()
 
     def line(p: Any) -> str:
@@ -277,11 +341,25 @@ def _matrix_view(folder: Path) -> Iterator[Callable[[Any], None]]:
         )
 
     try:
-        with Live(console=console, auto_refresh=False, transient=False) as live:
-            yield lambda p: live.update(line(p), refresh=True)
+        with _live_line(console) as show:
+            yield lambda p: show(line(p))
     except KeyboardInterrupt:
-        _console(stderr=True).print(f"interrupted; resume with: experiment resume {folder}")
+        _console(stderr=True).print(f"interrupted; resume with: experiment resume {_esc(folder)}")
         raise typer.Exit(130) from None
+
+
+@contextmanager
+def _live_line(console: Console) -> Iterator[Callable[[str], None]]:
+    """One line redrawn in place; ended with a newline however the output is connected."""
+    from rich.live import Live
+    from rich.text import Text
+
+    try:
+        with Live(console=console, auto_refresh=False, transient=False) as live:
+            yield lambda text: live.update(Text(text), refresh=True)
+    finally:
+        if not console.is_terminal:
+            console.line()  # off a terminal, Live prints its last line at the end, unended
 
 
 @app.command("analyze")
@@ -324,7 +402,7 @@ def report(
     written = write_reports(runs_dir)
     console = _console()
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {_esc(path)}")
 
 
 @app.command("post")
@@ -342,9 +420,9 @@ def post(
     try:
         path = write_post(runs_dir, model=model)
     except PostRejected as exc:
-        _console(stderr=True).print(f"[red]rejected:[/red] {exc}", markup=True)
+        _console(stderr=True).print(f"[red]rejected:[/red] {_esc(exc)}", markup=True)
         raise typer.Exit(1) from None
-    _console().print(f"wrote {path}")
+    _console().print(f"wrote {_esc(path)}")
 
 
 @tasks_app.command("list")
@@ -359,7 +437,7 @@ def tasks_list(tasks_dir: TasksDir = None, json: JsonFlag = False) -> None:
     else:
         _print_task_table(listing.tasks)
     for error in listing.errors:
-        _console(stderr=True).print(f"[red]error:[/red] {error}", markup=True)
+        _console(stderr=True).print(f"[red]error:[/red] {_esc(error)}", markup=True)
     if listing.errors:
         raise typer.Exit(USER_ERROR_EXIT)
 
@@ -385,7 +463,7 @@ def tasks_show(
 @user_errors
 def tasks_check(
     tasks: Annotated[
-        list[str] | None, typer.Argument(help="Task ids or folders [default: every task].")
+        list[str] | None, typer.Argument(help="Task ids or folders (default: every task).")
     ] = None,
     tasks_dir: TasksDir = None,
     sandbox: Annotated[
@@ -421,7 +499,8 @@ def models_list() -> None:
     table = Table("provider", "example", "reads", "description")
     for info in providers():
         reads = ", ".join(f"{v} ({'set' if os.environ.get(v) else 'unset'})" for v in info.env_vars)
-        table.add_row(info.name, info.example, reads or "-", info.description)
+        row = (info.name, info.example, reads or "-", info.description)
+        table.add_row(*(_esc(cell) for cell in row))
     _console().print(table)
 
 
@@ -475,10 +554,10 @@ def cache_stats(path: CachePath = None, json: JsonFlag = False) -> None:
         return
     table = Table("model", "entries", title=f"{stats.entries} cached replies")
     for model, count in stats.models.items():
-        table.add_row(model or "-", str(count))
+        table.add_row(_esc(model or "-"), str(count))
     console = _console()
     console.print(table)
-    console.print(f"[bold]file[/bold]  {stats.path} ({stats.size_bytes / 1024:.1f} KiB)")
+    console.print(f"[bold]file[/bold]  {_esc(stats.path)} ({stats.size_bytes / 1024:.1f} KiB)")
 
 
 @cache_app.command("clear")
@@ -512,17 +591,16 @@ def _progress(run_dir: Path | None = None) -> Iterator[Callable[[dict[str, Any]]
     def on_event(event: dict[str, Any]) -> None:
         if "run_dir" in event:
             state["run_dir"] = event["run_dir"]
-            console.print(f"[bold]trial {event['trial']}/{event['of']}[/bold] → {event['run_dir']}")
+            where = _esc(event["run_dir"])
+            console.print(f"[bold]trial {event['trial']}/{event['of']}[/bold] → {where}")
         elif "tool" in event:
             mark = "[red]✗[/red]" if event["error"] else "·"
-            console.print(
-                f"  {mark} {event['role']} turn {event['turn']}: {event['tool']} {event['target']}"
-                f"  [dim]({event['output_tokens']} output tokens)[/dim]"
-            )
+            what = _esc(f"{event['role']} turn {event['turn']}: {event['tool']} {event['target']}")
+            console.print(f"  {mark} {what}  [dim]({event['output_tokens']} output tokens)[/dim]")
         elif "pass_rate" in event:
-            console.print(f"  hidden tests on {event['codebase']}: {event['pass_rate']:.0%}")
+            console.print(f"  hidden tests on {_esc(event['codebase'])}: {event['pass_rate']:.0%}")
         elif "model" in event:
-            console.print(f"[cyan]{event['step']}[/cyan] with {event['model']}")
+            console.print(f"[cyan]{_esc(event['step'])}[/cyan] with {_esc(event['model'])}")
         elif event.get("step") == "seal_journal":
             console.print(f"[cyan]seal_journal[/cyan]: {event['entries']} entries")
 
@@ -530,7 +608,7 @@ def _progress(run_dir: Path | None = None) -> Iterator[Callable[[dict[str, Any]]
         yield on_event
     except KeyboardInterrupt:
         where = state["run_dir"] or "RUN_DIR"
-        _console(stderr=True).print(f"interrupted; resume with: experiment resume {where}")
+        _console(stderr=True).print(f"interrupted; resume with: experiment resume {_esc(where)}")
         raise typer.Exit(130) from None
 
 
@@ -544,21 +622,21 @@ def _print_trial(result: TrialResult) -> None:
         fid = result.fidelity.get(name)
         cost = agent.usage.cost_usd if agent else None
         table.add_row(
-            name,
+            _esc(name),
             f"{tests.pass_rate:.0%}",
             f"{tests.passed}/{tests.total}",
             "-" if name == "original" else ("undefined" if fid is None else f"{fid:.2f}"),
-            agent.stop_reason if agent else "-",
+            _esc(agent.stop_reason) if agent else "-",
             str(agent.turns) if agent else "-",
             "unknown" if cost is None else f"${cost:.4f}",
         )
-    table.title = f"{result.task}: {result.status} ({result.run_dir})"
+    table.title = _esc(f"{result.task}: {result.status} ({result.run_dir})")
     console.print(table)
     if result.error:
-        console.print(f"[red]error:[/red] {result.error}")
-        console.print(f"resume with: experiment resume {result.run_dir}")
+        console.print(f"[red]error:[/red] {_esc(result.error)}")
+        console.print(f"resume with: experiment resume {_esc(result.run_dir)}")
     for note in result.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {_esc(note)}")
 
 
 def _print_json(data: Any) -> None:
@@ -582,7 +660,8 @@ def _print_task_table(tasks: tuple[LoadedTask, ...]) -> None:
 
     table = Table("id", "title", "difficulty", "hidden tests", title=f"{len(tasks)} task(s)")
     for task in tasks:
-        table.add_row(task.id, task.spec.title, task.spec.difficulty, str(task.hidden_test_count))
+        row = (task.id, task.spec.title, task.spec.difficulty, str(task.hidden_test_count))
+        table.add_row(*(_esc(cell) for cell in row))
     _console().print(table)
 
 
@@ -610,7 +689,7 @@ def _print_task(task: LoadedTask) -> None:
         ("visible tests", str(task.visible_tests_dir) if task.visible_tests_dir else "none"),
     ]
     for name, value in rows:
-        facts.add_row(f"[bold]{name}[/bold]", value)
+        facts.add_row(f"[bold]{name}[/bold]", _esc(value))
     console = _console()
     console.print(facts)
     console.print(Panel(Markdown(spec.prompt), title="prompt", title_align="left"))
@@ -624,14 +703,14 @@ def _print_checks(checks: list[TaskCheck]) -> None:
         mutant = "-" if c.mutant is None else f"{c.mutant:.0%}"
         verdict = "[green]ok[/green]" if c.ok else "[red]FAIL[/red]"
         row = (c.task, str(c.tests), f"{c.reference:.0%}", f"{c.empty:.0%}", mutant)
-        table.add_row(*row, c.removed or "-", verdict)
+        table.add_row(*(_esc(cell) for cell in (*row, c.removed or "-")), verdict)
     backend = checks[0].backend if checks else "-"
     table.title = f"{sum(c.ok for c in checks)}/{len(checks)} task(s) ok (sandbox: {backend})"
     console = _console()
     console.print(table)
     for c in checks:
         for problem in c.problems:
-            console.print(f"[red]{c.task}:[/red] {problem}")
+            console.print(f"[red]{_esc(c.task)}:[/red] {_esc(problem)}")
 
 
 def _print_check(result: ModelCheck) -> None:
@@ -643,9 +722,9 @@ def _print_check(result: ModelCheck) -> None:
         "unknown (no price for this model)" if usage.cost_usd is None else f"${usage.cost_usd:.6f}"
     )
     console = _console()
-    console.print(f"[bold]model[/bold]   {result.model}")
-    console.print(f"[bold]prompt[/bold]  {result.prompt}")
-    console.print(Panel(result.reply or "(empty reply)", title="reply", title_align="left"))
+    console.print(f"[bold]model[/bold]   {_esc(result.model)}")
+    console.print(f"[bold]prompt[/bold]  {_esc(result.prompt)}")
+    console.print(Panel(_esc(result.reply or "(empty reply)"), title="reply", title_align="left"))
     console.print(
         f"[bold]speed[/bold]   {speed}  (load {result.load_s:.2f} s, call {usage.latency_s:.2f} s)"
     )
@@ -654,7 +733,7 @@ def _print_check(result: ModelCheck) -> None:
         f"cached {usage.cached_tokens} · retries {usage.retries} · cost {cost}"
     )
     for note in result.notes:
-        console.print(f"[yellow]note[/yellow]    {note}")
+        console.print(f"[yellow]note[/yellow]    {_esc(note)}")
 
 
 # The companions' commands (infra/, voice/, training/); their modules import only typer.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sandbox._capture import CappedReader
 from sandbox._env import build_env
-from sandbox._owner import lent_to_sandbox_user
+from sandbox._owner import SANDBOX_UID, lent_to_sandbox_user
 from sandbox._types import Layout, Limits, Mount, RunRequest, RunResult, SandboxError
 
 # Sandboxed work is CPU-bound: more runs at once than cores only makes each slower.
@@ -35,7 +35,7 @@ class Sandbox(ABC):
         """Paths of the workspace, the mounts and Python as the command will see them."""
 
     runs_as_sandbox_user: bool = False
-    """Whether a root caller's command runs as `nobody`, who must be lent the writable folders."""
+    """Whether a root caller's command runs as `nobody`, who is lent the writable folders."""
 
     @abstractmethod
     def _argv(self, request: RunRequest) -> list[str]:
@@ -57,11 +57,17 @@ class Sandbox(ABC):
         _check_mounts(mounts)
         layout = self.layout(workspace, mounts)
         built = build_env(env, home=self._home(layout), path_prefix=str(Path(layout.python).parent))
-        argv = self._argv(RunRequest(command, workspace, mounts, limits, built.env))
-        with _CPU_SLOTS, self._prepared(workspace, mounts):
-            result = _execute(
-                argv, self._process_env(built.env), self._cwd(workspace), limits, stdin, self._kill
-            )
+        with _CPU_SLOTS, self._run_as() as uid:
+            argv = self._argv(RunRequest(command, workspace, mounts, limits, built.env, uid))
+            with _lent(workspace, mounts, uid):
+                result = _execute(
+                    argv,
+                    self._process_env(built.env),
+                    self._cwd(workspace),
+                    limits,
+                    stdin,
+                    self._kill,
+                )
         return self._normalized(result).model_copy(
             update={
                 "command": list(command),
@@ -82,13 +88,9 @@ class Sandbox(ABC):
         return None
 
     @contextmanager
-    def _prepared(self, workspace: Path, mounts: Sequence[Mount]) -> Iterator[None]:
-        """Lend the writable folders to the sandbox user for the run, where that applies."""
-        if not (self.runs_as_sandbox_user and os.geteuid() == 0):
-            yield
-            return
-        with lent_to_sandbox_user([workspace, *(Path(m.source) for m in mounts if m.writable)]):
-            yield
+    def _run_as(self) -> Iterator[int | None]:
+        """The uid a run's command runs as, held for the run; None for the caller's own."""
+        yield SANDBOX_UID if self.runs_as_sandbox_user and os.geteuid() == 0 else None
 
     def _run_weaknesses(self) -> list[str]:
         return []
@@ -100,6 +102,16 @@ class Sandbox(ABC):
     def _kill(self, process: subprocess.Popen[bytes]) -> None:
         """Kill the whole process tree of a run that is over its time."""
         _kill_group(process)
+
+
+@contextmanager
+def _lent(workspace: Path, mounts: Sequence[Mount], uid: int | None) -> Iterator[None]:
+    """Lend the writable folders to the user the command runs as, if not the caller."""
+    if uid is None:
+        yield
+        return
+    with lent_to_sandbox_user([workspace, *(Path(m.source) for m in mounts if m.writable)], uid):
+        yield
 
 
 def _checked_workspace(workspace: Path) -> Path:

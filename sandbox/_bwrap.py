@@ -1,4 +1,10 @@
-"""The `bwrap` backend: bubblewrap namespaces (pid, net, ipc, uts, and user or a dropped uid)."""
+"""The `bwrap` backend: bubblewrap namespaces (pid, net, ipc, uts, and user or a dropped uid).
+
+The kernel counts processes per user (RLIMIT_NPROC), so runs at once must not be the same user.
+A caller that is not root gets a user namespace per run, and Linux (5.14 on) counts each
+namespace apart. A root caller has no user namespace to fall back on: each run drops to a uid
+leased from a pool for that run alone (see `_owner`).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,14 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
 from sandbox._base import Sandbox, python_prefixes
-from sandbox._owner import SANDBOX_UID
+from sandbox._owner import SANDBOX_UID, leased_uid, user_database
 from sandbox._types import Layout, Limits, Mount, RunRequest, RunResult, SandboxError
 
 WORKSPACE = "/workspace"
@@ -42,6 +49,8 @@ class HostFacts:
     top_level: tuple[tuple[str, str | None], ...]
     """(path, symlink target or None for a real folder) for /bin, /lib and the like."""
     etc_files: tuple[str, ...]
+    user_db: Path | None = None
+    """For a root caller: a folder with passwd and group files that name the pooled uids."""
 
 
 @cache
@@ -57,6 +66,7 @@ def host_facts() -> HostFacts:
         python_prefixes=tuple(python_prefixes()),
         top_level=top,
         etc_files=tuple(p for p in _ETC_FILES if os.path.exists(p)),
+        user_db=user_database() if os.geteuid() == 0 else None,
     )
 
 
@@ -93,8 +103,12 @@ def bwrap_argv(
     limits: Limits,
     facts: HostFacts,
     bwrap: str = "bwrap",
+    uid: int = SANDBOX_UID,
 ) -> list[str]:
-    """The full bwrap command line: a read-only system, the workspace, the mounts, limits."""
+    """The full bwrap command line: a read-only system, the workspace, the mounts, limits.
+
+    A root caller's command runs as `uid` (and group `uid`), with no capabilities.
+    """
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     if not facts.is_root:
@@ -102,8 +116,10 @@ def bwrap_argv(
     argv += ["--ro-bind", "/usr", "/usr"]
     for path, target in facts.top_level:
         argv += ["--symlink", target, path] if target else ["--ro-bind", path, path]
+    # Made explicitly: bwrap would make /etc searchable by root alone, hiding the files below.
+    argv += ["--perms", "0755", "--dir", "/etc"]
     for path in facts.etc_files:
-        argv += ["--ro-bind", path, path]
+        argv += ["--ro-bind", _etc_source(path, facts), path]
     # /tmp first: a Python that lives under /tmp (a virtualenv there) is then bound on top of it.
     argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     prefixes = [p for p in facts.python_prefixes if not str(p).startswith("/usr/")]
@@ -120,10 +136,15 @@ def bwrap_argv(
         argv += [bind, str(mount.source), f"/mnt/{mount.name}"]
     argv.append("--")
     if facts.is_root:
-        # As root there is no user namespace to fall back on: run as nobody, with no capabilities.
-        argv += ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups"]
+        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
         argv += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     return argv + limit_args(limits) + list(command)
+
+
+def _etc_source(path: str, facts: HostFacts) -> str:
+    if facts.user_db is not None and path in ("/etc/passwd", "/etc/group"):
+        return str(facts.user_db / Path(path).name)
+    return path
 
 
 @cache
@@ -155,11 +176,18 @@ class BwrapSandbox(Sandbox):
     def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
         return Layout(WORKSPACE, {m.name: f"/mnt/{m.name}" for m in mounts}, sys.executable)
 
-    runs_as_sandbox_user = True
+    @contextmanager
+    def _run_as(self) -> Iterator[int | None]:
+        if not host_facts().is_root:
+            yield None
+            return
+        with leased_uid() as uid:
+            yield uid
 
     def _argv(self, request: RunRequest) -> list[str]:
-        command, workspace, mounts, limits, _ = request
-        return bwrap_argv(command, workspace, mounts, limits, host_facts(), self.bwrap)
+        command, workspace, mounts, limits, _, uid = request
+        run_as = SANDBOX_UID if uid is None else uid
+        return bwrap_argv(command, workspace, mounts, limits, host_facts(), self.bwrap, run_as)
 
     def _normalized(self, result: RunResult) -> RunResult:
         # bwrap exits with 128 + N when the command was killed by signal N.

@@ -79,8 +79,11 @@ class DockerSandbox(Sandbox):
     runs_as_sandbox_user = True
 
     def _argv(self, request: RunRequest) -> list[str]:
+        command, workspace, mounts, limits, env, _ = request  # the container is SANDBOX_UID
         name = f"regenlab-{uuid.uuid4().hex[:12]}"
-        return docker_argv(*request, image=self.image, name=name, docker=self.docker)
+        return docker_argv(
+            command, workspace, mounts, limits, env, image=self.image, name=name, docker=self.docker
+        )
 
     def _process_env(self, env: dict[str, str]) -> dict[str, str]:
         # The docker CLI needs its own settings (DOCKER_HOST, ...); the container gets `env` by -e.

@@ -27,7 +27,7 @@ class Limits(BaseModel):
     file_size_mb: int = Field(default=256, gt=0)
     """Largest file a process may write, in MiB (RLIMIT_FSIZE)."""
     processes: int = Field(default=256, gt=0)
-    """Processes and threads the sandbox user may have at once (RLIMIT_NPROC)."""
+    """Processes and threads at once (RLIMIT_NPROC, counted per user; bwrap makes each run one)."""
     open_files: int = Field(default=512, gt=0)
     """Open file descriptors per process (RLIMIT_NOFILE)."""
     output_bytes: int = Field(default=1_000_000, gt=0)
@@ -58,6 +58,8 @@ class RunRequest(NamedTuple):
     mounts: Sequence[Mount]
     limits: Limits
     env: dict[str, str]
+    uid: int | None = None
+    """The user the command runs as (its group too); None: the caller's own."""
 
 
 class Layout(NamedTuple):

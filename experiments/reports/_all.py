@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments._errors import ExperimentsError
-from experiments.reports._summary import run_dirs, write_experiment_report
+from experiments.reports._summary import RESULTS_FILE, find_runs, write_experiment_report
 from experiments.reports._trial import write_trial_report
 
 
 def write_reports(path: Path) -> list[Path]:
-    """A trial's report.html/.md for each completed run under `path` (or `path` itself), and,
-    for a folder of runs, summary.html/.md with its plots. Returns the files written."""
-    if not path.is_dir():
-        raise ExperimentsError(f"{path}: not a folder; fix: give a run directory or runs/")
+    """A trial's report.html/.md for each run under `path` (or `path` itself) with results,
+    and, for a folder of runs, summary.html/.md with its plots. Returns the files written.
+
+    Raises ExperimentsError when `path` holds no run, when a single run has no results.json,
+    or when a folder of runs has no completed trial (checked before anything is written).
+    """
+    runs = find_runs(path)
+    if runs == [path]:
+        return list(write_trial_report(path))
+    summary = write_experiment_report(path)
     written: list[Path] = []
-    runs = [path] if (path / "results.json").is_file() else run_dirs(path)
-    if not runs:
-        raise ExperimentsError(f"{path}: no run directory found; fix: run `experiment run` first")
     for run in runs:
-        if (run / "results.json").is_file():
+        if (run / RESULTS_FILE).is_file():
             written += list(write_trial_report(run))
-    if runs != [path]:
-        written += [p for p in write_experiment_report(path) if isinstance(p, Path)]
-    return written
+    return written + [p for p in summary if isinstance(p, Path)]

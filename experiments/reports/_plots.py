@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from experiments.reports._summary import ORIGINAL, ExperimentSummary, Group, MetricSummary
+from experiments.reports._summary import (
+    ORIGINAL,
+    ExperimentSummary,
+    Group,
+    MetricSummary,
+    given_journal,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -157,7 +163,7 @@ def _fidelity_vs_journal(summary: ExperimentSummary, axes: Axes) -> None:
     colors = _colors(summary)
     drawn = False
     for group, arm in _columns(summary):
-        if "journal" not in arm:
+        if not given_journal(arm):
             continue
         fidelity = group.columns[arm]["fidelity"].values
         tokens = group.columns[arm].get("journal_tokens")

@@ -3,29 +3,41 @@
 Every number in the draft is printed by the template from the summary with the summary's own
 formatters (`fmt`, `fmt_estimate`, ...). `allowed_numbers` applies the same formatters to every
 value of the summary (and takes the numbers of its labels, notes, commands and versions). The
-draft passes `check_numbers` (a test holds the template to that), and a model asked to polish
-the prose cannot slip in a number the results do not hold.
+draft passes `check_numbers` (a test holds the template to that).
 
-The number rule of `check_numbers` (`numbers_in`):
+The number rule (`numbers_in`):
 
 1. Ignored: fenced code blocks (closed ``` or ~~~ fences), inline code spans on one line (`...`),
    link and image targets `](...)`, bare URLs, and ordered-list markers at the start of a line
    ("1. "). Thousands separators are dropped first ("10,000" reads as "10000").
 2. The rest is cut into chunks: maximal runs of letters, digits, "_", ".", "%", "+" and "-"
-   (the minus sign U+2212 reads as "-"); every other character separates (space, brackets,
-   comma, "=", "/", "$", ":", ...).
-3. A chunk that holds a letter is a name, not a number, and is skipped with every digit in it:
-   model names and units ("gpt-4.1", "claude-sonnet-4-6", "H100", "270M", "10k", "G1"), run ids.
-4. In any other chunk each run `\\d+(\\.\\d+)*%?` is a number ("0.82", "45%", "3", "3.11.7");
-   the first keeps a leading minus ("-0.40"); "+" is dropped; "2-4" gives "2" and "4".
-   Numbers are compared as strings: "0.4" is not "0.40".
+   (the minus sign U+2212 reads as "-", the multiplication sign U+00D7 as "x"); every other
+   character separates (space, brackets, comma, "=", "/", "$", ":", ...).
+3. A chunk that starts with a letter or "_" is a name, skipped with every digit in it: model
+   names and ids ("gpt-4.1", "claude-sonnet-4-6", "H100", "G1") -- except a multiplier written
+   "x3", which is a number.
+4. In any other chunk each `\\d+(\\.\\d+)*` is a number, with what is stuck to it: an exponent
+   ("1e3", "2.5e-4") and a unit ("45%", "3x", "90pp", "10k", "270M", "2-fold"). The first keeps
+   a leading minus ("-0.40"); "+" is dropped; "2-4" gives "2" and "4". Numbers are compared as
+   strings: "0.4" is not "0.40", "3x" is not "3", and "5pp" is not "5 pp" (which reads "5").
+   Numbers spelled out in words ("three") are not read.
 
-A polished post must also keep its code: a fenced block or inline code span that is not in the
-draft is rejected too, since numbers inside code are not checked.
+The polish rule (`polish`), which a polished post must meet on top of the number rule:
+
+- Every number is one the results hold (`check_numbers`).
+- The numbers, read in order, are exactly the draft's (`moved_numbers`). The template prints
+  every row, arm and finding in a fixed order, so a value moved to another arm, row or sentence
+  changes the sequence, as does a number added, dropped or changed -- even to a value the results
+  hold elsewhere. Rewording that keeps the numbers where they stand passes; rewording that
+  reorders numbers within a sentence is rejected too: the unpolished draft stands, which is the
+  safe side of the trade.
+- Its code is the draft's: a fenced block or inline code span that is not in the draft is
+  rejected, since numbers inside code are not read.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shlex
@@ -36,6 +48,8 @@ from pydantic import BaseModel
 
 from agents.models import GenerateConfig, Message, Model, get_model
 from analysis import Estimate
+from experiments._errors import ExperimentsError
+from experiments._matrix import EXPERIMENT_FILE, load_experiment
 from experiments.reports._plots import FILE_NAMES, PLOTS
 from experiments.reports._summary import (
     METRIC,
@@ -45,11 +59,12 @@ from experiments.reports._summary import (
     Group,
     MetricSummary,
     RunRecord,
+    completed_report,
     environment,
-    experiment_report,
     fmt,
     fmt_estimate,
     fmt_summary,
+    given_journal,
     interval_excludes_zero,
     write_summary,
 )
@@ -75,15 +90,25 @@ _URL = re.compile(r"<?https?://[^\s>)]+>?")
 _LIST_MARKER = re.compile(r"^(\s*)\d+[.)](?=\s)", re.MULTILINE)
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
 MINUS = "\u2212"
+TIMES = "\u00d7"
 _CHUNK = re.compile(r"[\w.%+\-]+")
-_NUMBER = re.compile(r"\d+(?:\.\d+)*%?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)*(?:[eE][+-]?\d+)?(?:%|-fold(?![^\W\d_])|[^\W\d_]+)?")
+_MULTIPLIER = re.compile(r"x\d+(?:\.\d+)*")
+SHOWN_MOVES = 5
+"""Differences from the draft's number sequence named in a rejection."""
 
 
 class PostRejected(Exception):
     """The polished post holds numbers (or code) that are not the draft's; the draft stands."""
 
     def __init__(
-        self, numbers: list[str], *, draft: str, polished: str, changed_code: list[str]
+        self,
+        numbers: list[str],
+        *,
+        draft: str,
+        polished: str,
+        changed_code: list[str],
+        moved: Sequence[str] = (),
     ) -> None:
         self.numbers = numbers
         """Numbers of the polished post that are not in the results."""
@@ -92,9 +117,13 @@ class PostRejected(Exception):
         self.polished = polished
         self.changed_code = changed_code
         """Code blocks or spans of the polished post that are not in the draft."""
+        self.moved = list(moved)
+        """Where the polished post's numbers, in order, differ from the draft's."""
         reasons = []
         if numbers:
             reasons.append(f"numbers not in the results: {', '.join(numbers)}")
+        if self.moved:
+            reasons.append(f"numbers not as in the draft: {'; '.join(self.moved)}")
         if changed_code:
             reasons.append(f"code not in the draft: {', '.join(map(_short, changed_code))}")
         if not polished.strip():
@@ -140,19 +169,46 @@ def numbers_in(text: str, *, skip_code: bool = True) -> list[str]:
     text = _LIST_MARKER.sub(r"\1", text)
     text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
     found: list[str] = []
-    for chunk in _CHUNK.findall(text.replace(MINUS, "-")):
-        if any(c.isalpha() for c in chunk) or not any(c.isdigit() for c in chunk):
-            continue
-        numbers = _NUMBER.findall(chunk)
-        if chunk.lstrip("+").startswith("-") and chunk.lstrip("+-")[:1].isdigit():
-            numbers[0] = f"-{numbers[0]}"
-        found += numbers
+    for chunk in _CHUNK.findall(text.replace(MINUS, "-").replace(TIMES, "x")):
+        found += _chunk_numbers(chunk)
     return found
+
+
+def _chunk_numbers(chunk: str) -> list[str]:
+    """The numbers of one chunk (rules 3 and 4 of the module docstring)."""
+    if _MULTIPLIER.fullmatch(chunk):
+        return [chunk]
+    bare = chunk.lstrip("+-.")
+    if not bare[:1].isdigit():
+        return []  # a name, or no digit at all
+    numbers = _NUMBER.findall(chunk)
+    if chunk.lstrip("+").startswith("-") and chunk.lstrip("+-")[:1].isdigit():
+        numbers[0] = f"-{numbers[0]}"
+    return numbers
 
 
 def check_numbers(text: str, allowed: set[str]) -> list[str]:
     """The numbers of `text` not in `allowed`, once each (the rule: the module docstring)."""
     return list(dict.fromkeys(n for n in numbers_in(text) if n not in allowed))
+
+
+def moved_numbers(draft: str, polished: str) -> list[str]:
+    """Where the numbers of `polished`, in order, are not the draft's: each change, addition or
+    drop, in words (the first SHOWN_MOVES); empty when the sequences are the same."""
+    a, b = numbers_in(draft), numbers_in(polished)
+    if a == b:
+        return []
+    moves = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        was, now = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        if tag == "replace":
+            moves.append(f"{was} became {now}")
+        elif tag == "delete":
+            moves.append(f"{was} dropped")
+        elif tag == "insert":
+            moves.append(f"{now} added")
+    extra = len(moves) - SHOWN_MOVES
+    return moves[:SHOWN_MOVES] + ([f"and {extra} more"] if extra > 0 else [])
 
 
 def changed_code(draft: str, polished: str) -> list[str]:
@@ -218,21 +274,48 @@ def _group_texts(group: Group) -> Iterable[str]:
 
 
 def reproduction(summary: ExperimentSummary) -> Reproduction:
-    """The `experiment run` commands that make these runs, from each run's run.yaml."""
+    """The `experiment run` commands that make these runs: an experiment directory's own
+    experiment.yaml for the trials of a matrix, else a command rebuilt from each run.yaml."""
     batches: dict[str, list[RunRecord]] = {}
+    experiments: dict[Path, None] = {}  # an ordered set
     commands: list[str] = []
     for run in summary.runs:
-        if run.config is None:
+        folder = Path(run.run_dir).parent
+        if (folder / EXPERIMENT_FILE).is_file():
+            experiments[folder] = None
+        elif run.config is None:
             commands.append(f"# {run.run_id}: run.yaml is missing or unreadable")
-            continue
-        key = json.dumps([run.config.model_dump(mode="json", exclude={"seed"}), _out(run)])
-        batches.setdefault(key, []).append(run)
+        else:
+            key = json.dumps([run.config.model_dump(mode="json", exclude={"seed"}), _out(run)])
+            batches.setdefault(key, []).append(run)
+    commands += [_experiment_command(folder) for folder in experiments]
     commands += [_command(runs) for runs in batches.values()]
     versions: dict[str, set[str]] = {}
     for run in summary.runs:
         for package, version in {**run.versions, "sandbox": run.sandbox}.items():
             versions.setdefault(package, set()).add(version)
     return Reproduction(commands=commands, versions={k: sorted(v) for k, v in versions.items()})
+
+
+def _experiment_command(folder: Path) -> str:
+    """`experiment run` on the experiment directory's experiment.yaml: the resolved spec, task
+    paths made absolute, with the settings the CLI would otherwise override (the cache)."""
+    path = folder / EXPERIMENT_FILE
+    try:
+        spec = load_experiment(path)
+    except ExperimentsError as exc:
+        return f"# {_relative(path)}: unreadable, so its runs cannot be rebuilt ({exc})"
+    remarks = []
+    if spec.shard is not None:
+        shard = spec.shard
+        remarks.append(f"# shard {shard.index + 1} of {shard.count}: this file runs that slice")
+    lines = [f"experiment run {shlex.quote(_relative(path))}"]
+    lines.append(f"--out {shlex.quote(_relative(folder.parent))}")
+    if spec.max_cost is not None:
+        lines.append(f"--max-cost {spec.max_cost}")
+    # The CLI passes its --cache/--no-cache default over the file's setting: say it.
+    lines.append("--cache" if spec.cache else "--no-cache")
+    return "\n".join([*remarks, " \\\n    ".join(lines)])
 
 
 def _command(runs: list[RunRecord]) -> str:
@@ -256,6 +339,8 @@ def _command(runs: list[RunRecord]) -> str:
     ]
     lines = [" ".join(shlex.quote(w) for w in words)]
     lines += [f"{name} {shlex.quote(str(value))}" for name, value in options if value is not None]
+    if not config.cache:
+        lines.append("--no-cache")
     return "\n".join([*_remarks(runs), " \\\n    ".join(lines)])
 
 
@@ -297,7 +382,7 @@ def style_comparisons(summary: ExperimentSummary) -> list[StyleComparison]:
         by_condition.setdefault(key, []).append(group)
     comparisons = []
     for (task, builder, regenerator, policy), groups in by_condition.items():
-        for arm in dict.fromkeys(a for g in groups for a in g.arms if "journal" in a):
+        for arm in dict.fromkeys(a for g in groups for a in g.arms if given_journal(a)):
             styles = {g.journal_style: g.columns[arm]["fidelity"] for g in groups if arm in g.arms}
             comparisons.append(
                 StyleComparison(
@@ -362,9 +447,10 @@ def polish(draft: str, allowed: set[str], model: str | Model) -> str:
     )
     polished = _unwrap(reply.text)
     numbers = check_numbers(polished, allowed)
+    moved = moved_numbers(draft, polished)
     code = changed_code(draft, polished)
-    if numbers or code or not polished.strip():
-        raise PostRejected(numbers, draft=draft, polished=polished, changed_code=code)
+    if numbers or moved or code or not polished.strip():
+        raise PostRejected(numbers, draft=draft, polished=polished, changed_code=code, moved=moved)
     return polished
 
 
@@ -377,9 +463,10 @@ def _unwrap(text: str) -> str:
 def draft_post(runs_dir: Path, *, model: str | Model | None = None) -> str:
     """The Markdown post about the runs under `runs_dir`; polished by `model` when given.
 
-    Raises PostRejected (holding the unpolished draft) when the polished text changes a number.
+    Raises PostRejected (holding the unpolished draft) when the polished text changes a number,
+    and ExperimentsError when `runs_dir` holds no run or no completed trial.
     """
-    draft, allowed = render_draft(experiment_report(runs_dir))
+    draft, allowed = render_draft(completed_report(runs_dir))
     return draft if model is None else polish(draft, allowed, model)
 
 
@@ -387,9 +474,10 @@ def write_post(runs_dir: Path, *, model: str | Model | None = None) -> Path:
     """Write runs_dir/post.md (with the summary and the plots it links).
 
     With `model`, post.md first holds the draft; a rejected polish leaves it so, writes the
-    rejected text to post.rejected.md and raises PostRejected.
+    rejected text to post.rejected.md and raises PostRejected. Raises ExperimentsError, before
+    writing anything, when `runs_dir` holds no run or no completed trial.
     """
-    summary = experiment_report(runs_dir)
+    summary = completed_report(runs_dir)
     write_summary(summary, runs_dir)
     draft, allowed = render_draft(summary)
     path = runs_dir / POST_FILE

@@ -4,13 +4,19 @@ Decisions a reader of the summary should know:
 
 - A run directory is a folder holding run.yaml or results.json; folders inside it (the
   codebases, which may write files of any name) are not searched. Runs whose status is not
-  `completed`, and runs with no results.json (killed before the end), are listed as not completed
-  and left out of every number.
+  `completed`, and runs with no results.json, are listed as not completed, with the reason
+  recorded for them, and left out of every number. A run with no results.json is one that an
+  experiment recorded as failed (its status.json), one that failed before its first step (no
+  checkpoint: nothing to resume), or one killed on the way (resumable).
+- A folder with no run directory, or with no completed trial, is an error that names the
+  reasons: there is nothing to summarize, and an empty summary would read as a result.
 - A group is one condition: task x builder model x regenerator model x journal style x code
   policy; within it, one column per codebase (`original` and each arm). Trials that differ in
   code policy are never pooled, since the policy changes what a journal may hold.
 - A value that is undefined (fidelity when the original passes nothing, a cost with no known
   price, a missing headline) is left out of its mean and counted as undefined.
+- Leakage, compression and journal tokens measure the journal, not the regeneration: they are
+  given only for arms whose regenerator was given the journal (`given_journal`).
 - Costs: the `original` column holds the builder's cost, an arm's column its regenerator's cost,
   and `trial_cost` the whole trial (all agents).
 """
@@ -30,6 +36,7 @@ from pydantic import BaseModel, Field, ValidationError
 from analysis import TOKENIZER, Estimate, arm_statistics, bootstrap_mean
 from analysis._stats import CONFIDENCE, RESAMPLES
 from experiments._config import RunConfig
+from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, usage_by_role
 
 if TYPE_CHECKING:
@@ -38,6 +45,12 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).with_name("templates")
 RUN_FILE = "run.yaml"
 RESULTS_FILE = "results.json"
+CHECKPOINT_FILE = "checkpoint.sqlite"
+"""The workflow's checkpoint: a run that has one got past its first step and can resume."""
+STATUS_FILE = "status.json"
+"""An experiment directory's status, with the error of each trial that raised."""
+SHOWN_FAILURES = 3
+"""Runs named, with their reasons, in the error for a folder with no completed trial."""
 ORIGINAL = "original"
 MIN_TRIALS = 3
 """Groups with fewer trials than this get a warning: their intervals are not worth much."""
@@ -68,6 +81,8 @@ METRIC = {m.key: m for m in METRICS}
 DIFFERENCE_METRICS = ("fidelity", "pass_rate")
 """Metrics compared between arms on the same builder output."""
 _HEADLINE_KEYS = ("text_similarity", "ast_similarity", "leakage", "compression", "journal_tokens")
+JOURNAL_KEYS = frozenset({"leakage", "compression", "journal_tokens"})
+"""Metrics of the journal itself: shown only for arms given the journal."""
 
 
 class MetricSummary(BaseModel):
@@ -136,8 +151,10 @@ class NotCompleted(BaseModel):
     run_id: str
     run_dir: str
     status: str
-    """error, interrupted, or "no results" (killed before writing results.json)."""
+    """error, interrupted, unreadable, "not started" (failed before its first step) or
+    "no results" (killed before writing results.json)."""
     error: str | None = None
+    """The reason, as recorded by the run or its experiment, with the fix where one is known."""
 
 
 class ExperimentSummary(BaseModel):
@@ -215,25 +232,59 @@ def run_dirs(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: (p.name, str(p)))
 
 
+def find_runs(path: Path) -> list[Path]:
+    """The run directories under `path` (itself included); an ExperimentsError with the fix
+    when `path` is not a folder or holds none (the check of `experiment report` and `post`)."""
+    if not path.is_dir():
+        raise ExperimentsError(f"{path}: not a folder; fix: give a run directory or runs/")
+    runs = run_dirs(path)
+    if not runs:
+        raise ExperimentsError(f"{path}: no run directory found; fix: run `experiment run` first")
+    return runs
+
+
 def _load_result(run_dir: Path) -> TrialResult | NotCompleted:
     path = run_dir / RESULTS_FILE
     if not path.is_file():
-        error = "no results.json: stopped before the end; continue it with `experiment resume`"
-        return NotCompleted(
-            run_id=run_dir.name, run_dir=str(run_dir), status="no results", error=error
-        )
+        return _no_results(run_dir)
     try:
         result = TrialResult.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValidationError) as exc:
-        error = f"unreadable results.json: {str(exc).splitlines()[0]}"
-        return NotCompleted(
-            run_id=run_dir.name, run_dir=str(run_dir), status="unreadable", error=error
+        return _not_completed(
+            run_dir, "unreadable", f"unreadable results.json: {str(exc).splitlines()[0]}"
         )
     if result.status != "completed":
         return NotCompleted(
             run_id=result.run_id, run_dir=str(run_dir), status=result.status, error=result.error
         )
     return result
+
+
+def _no_results(run_dir: Path) -> NotCompleted:
+    """Why a run has no results.json: the experiment's record, else what its files show."""
+    recorded = _recorded_error(run_dir)
+    if recorded is not None:
+        return _not_completed(run_dir, "error", recorded)
+    if not (run_dir / CHECKPOINT_FILE).exists():
+        return _not_completed(
+            run_dir,
+            "not started",
+            "failed before its first step and recorded no reason (e.g. an unknown model or a "
+            "missing API key, printed by `experiment run`); fix the cause and run it again",
+        )
+    error = "no results.json: stopped before the end; continue it with `experiment resume`"
+    return _not_completed(run_dir, "no results", error)
+
+
+def _recorded_error(run_dir: Path) -> str | None:
+    """The error an experiment recorded for this trial (a trial that raised writes none)."""
+    try:
+        status = json.loads((run_dir.parent / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    errors = status.get("errors") if isinstance(status, dict) else None
+    error = errors.get(run_dir.name) if isinstance(errors, dict) else None
+    return error if isinstance(error, str) else None
 
 
 def _not_completed(run_dir: Path, status: str, error: str) -> NotCompleted:
@@ -305,6 +356,11 @@ def _original_values(result: TrialResult) -> dict[str, float | None]:
     }
 
 
+def given_journal(arm: str) -> bool:
+    """Whether the arm's regenerator was given the journal (journal, journal+prompt)."""
+    return "journal" in arm.split("+")
+
+
 def _arm_values(result: TrialResult, arm: str) -> dict[str, float | None]:
     headlines = result.headlines.get(arm, {})
     regenerator = result.regenerators.get(arm)
@@ -313,7 +369,8 @@ def _arm_values(result: TrialResult, arm: str) -> dict[str, float | None]:
         "fidelity": result.fidelity.get(arm),
         "cost_usd": regenerator.usage.cost_usd if regenerator is not None else None,
     }
-    values.update({key: headlines.get(key) for key in _HEADLINE_KEYS})
+    keys = [k for k in _HEADLINE_KEYS if given_journal(arm) or k not in JOURNAL_KEYS]
+    values.update({key: headlines.get(key) for key in keys})
     return values
 
 
@@ -387,11 +444,14 @@ def _warnings(groups: list[Group], not_completed: list[NotCompleted]) -> list[st
 
 
 def experiment_report(runs_dir: Path) -> ExperimentSummary:
-    """Read every run under `runs_dir` and compute the summary tables (nothing is written)."""
+    """Read every run under `runs_dir` and compute the summary tables (nothing is written).
+
+    Raises ExperimentsError when `runs_dir` is not a folder or holds no run directory.
+    """
     completed: list[TrialResult] = []
     records: list[RunRecord] = []
     not_completed: list[NotCompleted] = []
-    for run_dir in run_dirs(runs_dir):
+    for run_dir in find_runs(runs_dir):
         loaded = _load_result(run_dir)
         if isinstance(loaded, NotCompleted):
             not_completed.append(loaded)
@@ -409,6 +469,28 @@ def experiment_report(runs_dir: Path) -> ExperimentSummary:
         not_completed=not_completed,
         notes=list(dict.fromkeys(note for result in completed for note in result.notes)),
         warnings=_warnings(groups, not_completed),
+    )
+
+
+def completed_report(runs_dir: Path) -> ExperimentSummary:
+    """`experiment_report`, refused with the runs' reasons when no trial completed."""
+    summary = experiment_report(runs_dir)
+    if not summary.runs:
+        raise ExperimentsError(f"{runs_dir}: {_no_completed(summary.not_completed)}")
+    return summary
+
+
+def _no_completed(failed: list[NotCompleted]) -> str:
+    """One line: how many runs did not complete, and why, for the first few."""
+    reasons = [
+        f"{run.run_id} ({run.status}: {(run.error or 'no reason recorded').splitlines()[0]})"
+        for run in failed[:SHOWN_FAILURES]
+    ]
+    if len(failed) > SHOWN_FAILURES:
+        reasons.append(f"and {len(failed) - SHOWN_FAILURES} more")
+    return (
+        f"no completed trial to summarize; {len(failed)} run(s) did not complete: "
+        f"{'; '.join(reasons)}; fix: the cause each names, then run or resume them"
     )
 
 
@@ -493,8 +575,11 @@ def _pct(value: float) -> str:
 
 
 def write_experiment_report(runs_dir: Path) -> SummaryFiles:
-    """Write summary.html (self-contained), summary.md and the plots (PNG) into `runs_dir`."""
-    return write_summary(experiment_report(runs_dir), runs_dir)
+    """Write summary.html (self-contained), summary.md and the plots (PNG) into `runs_dir`.
+
+    Raises ExperimentsError, naming the runs' reasons, when no trial under it completed.
+    """
+    return write_summary(completed_report(runs_dir), runs_dir)
 
 
 def write_summary(summary: ExperimentSummary, runs_dir: Path) -> SummaryFiles:

@@ -12,6 +12,10 @@ Decisions a reader of the report should know:
   lowest text similarity. This is a heuristic pointer, not a proof of cause.
 - Diffs fold unchanged runs longer than twice CONTEXT_LINES; the Markdown carries unified diffs,
   cut after MAX_MARKDOWN_DIFF_LINES lines.
+- The structure tree marks a file in both codebases `changed` when its text differs (line
+  endings aside) and `common` only when it is the same; a changed Python file shows its text
+  similarity and links to its diff. Leakage and compression measure the journal, so they are
+  shown only for the arms whose regenerator was given it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from analysis import (
 from analysis._metrics import METRIC_LABELS, headline
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult
+from experiments.reports._summary import given_journal
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
@@ -78,6 +83,8 @@ _HEADLINE_COLUMNS = (
     "compression",
 )
 NOT_AVAILABLE = "not available"
+NOT_GIVEN = "—"
+"""A journal metric's cell for an arm whose regenerator was not given the journal."""
 _T = TypeVar("_T")
 _Format = Callable[[float | None], str]
 
@@ -222,8 +229,13 @@ class TreeNode:
 
     name: str
     status: str
-    """added, removed, common, or mixed for a folder with more than one."""
+    """added, removed, changed (in both, text differs), common (in both, the same), or mixed
+    for a folder with more than one."""
     children: list[TreeNode] = field(default_factory=list)
+    similarity: str = ""
+    """Text similarity of a changed Python file, as the diff table shows it."""
+    anchor: str = ""
+    """The id of a changed Python file's diff."""
 
 
 @dataclass(frozen=True)
@@ -250,6 +262,15 @@ class ArmView:
     diffs: list[FileDiff]
     regressions: list[Regression]
     notes: list[str]
+
+    @property
+    def changed(self) -> int:
+        """Files in both codebases whose text differs."""
+        return _count_changed(self.tree)
+
+
+def _count_changed(nodes: list[TreeNode]) -> int:
+    return sum(_count_changed(n.children) if n.children else n.status == "changed" for n in nodes)
 
 
 @dataclass(frozen=True)
@@ -421,9 +442,16 @@ def _headline(result: TrialResult, arm: str) -> list[str]:
         _rate(rates[arm]) if arm in rates else NOT_AVAILABLE,
         fidelity,
         *(_known(numbers, key, _rate) for key in ("text_similarity", "ast_similarity")),
-        *(_known(numbers, key, _rate) for key in ("api_match", "leakage")),
-        _known(numbers, "compression", _ratio),
+        _known(numbers, "api_match", _rate),
+        *(_journal_metrics(numbers, arm)),
     ]
+
+
+def _journal_metrics(numbers: dict[str, float | None], arm: str) -> list[str]:
+    """Leakage and compression: properties of the journal, so only for arms given it."""
+    if not given_journal(arm):
+        return [NOT_GIVEN, NOT_GIVEN]
+    return [_known(numbers, "leakage", _rate), _known(numbers, "compression", _ratio)]
 
 
 def _known(numbers: dict[str, float | None], key: str, show: _Format) -> str:
@@ -440,13 +468,14 @@ def _arm(run: _Run, arm: str, anchors: _Anchors) -> ArmView:
     if tests is None:
         notes.append("Hidden-test results are not available.")
     diffs = _diffs(run.dir, arm, analysis, anchors) if analysis else []
+    roots = (run.dir / "original", run.dir / "regenerated" / arm)
     return ArmView(
         name=arm,
         anchor=anchors.make("arm", arm),
         agent=_agent(run.result.regenerators.get(arm)),
         analysis=analysis,
         matrix=[(_AGREEMENT_LABELS[c], tests.matrix[c]) for c in AGREEMENTS] if tests else [],
-        tree=_tree(analysis.structure) if analysis else [],
+        tree=_tree(analysis.structure, roots, diffs) if analysis else [],
         metrics=_metrics(analysis) if analysis else [],
         diffs=diffs,
         regressions=_regressions(run.result, arm, tests, diffs, anchors),
@@ -471,24 +500,59 @@ def _comparison(
     return compare_tests(original, regenerated) if original and regenerated else None
 
 
-def _tree(structure: StructureResult) -> list[TreeNode]:
-    diff = structure.tree
-    status = dict.fromkeys(diff.common, "common")
-    status |= dict.fromkeys(diff.added, "added") | dict.fromkeys(diff.removed, "removed")
-    return _nodes([(tuple(path.split("/")), s) for path, s in sorted(status.items())])
+class _Leaf(NamedTuple):
+    """A file of the tree: its status, and for a changed Python file its similarity and diff."""
+
+    status: str
+    similarity: str = ""
+    anchor: str = ""
 
 
-def _nodes(paths: list[tuple[tuple[str, ...], str]]) -> list[TreeNode]:
-    groups: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for parts, status in paths:
-        groups.setdefault(parts[0], []).append((parts[1:], status))
+def _tree(
+    structure: StructureResult, roots: tuple[Path, Path], diffs: list[FileDiff]
+) -> list[TreeNode]:
+    tree = structure.tree
+    same_path = {d.original: d for d in diffs if d.original and d.original == d.regenerated}
+    leaves = {path: _common(path, roots, same_path.get(path)) for path in tree.common}
+    leaves |= dict.fromkeys(tree.added, _Leaf("added"))
+    leaves |= dict.fromkeys(tree.removed, _Leaf("removed"))
+    return _nodes([(tuple(path.split("/")), leaf) for path, leaf in sorted(leaves.items())])
+
+
+def _common(path: str, roots: tuple[Path, Path], diff: FileDiff | None) -> _Leaf:
+    """A file in both trees: common when its text is the same, else changed."""
+    same = _same_text(roots[0] / path, roots[1] / path)
+    if same is None:  # the files are not in the run directory: trust the analysis
+        same = diff is None or diff.score is None or diff.score >= 1.0
+    if same:
+        return _Leaf("common")
+    return _Leaf("changed", diff.text, diff.anchor) if diff else _Leaf("changed")
+
+
+def _same_text(a: Path, b: Path) -> bool | None:
+    """Whether two files hold the same text, line endings aside; None when either is missing."""
+    try:
+        left, right = a.read_bytes(), b.read_bytes()
+    except OSError:
+        return None
+    return left.replace(b"\r\n", b"\n") == right.replace(b"\r\n", b"\n")
+
+
+def _nodes(paths: list[tuple[tuple[str, ...], _Leaf]]) -> list[TreeNode]:
+    groups: dict[str, list[tuple[tuple[str, ...], _Leaf]]] = {}
+    for parts, leaf in paths:
+        groups.setdefault(parts[0], []).append((parts[1:], leaf))
     nodes = []
     for name, members in groups.items():
-        files = [s for rest, s in members if not rest]
-        children = _nodes([(rest, s) for rest, s in members if rest])
-        statuses = {*files, *(c.status for c in children)}
-        label = name if files else f"{name}/"
-        nodes.append(TreeNode(label, statuses.pop() if len(statuses) == 1 else "mixed", children))
+        files = [leaf for rest, leaf in members if not rest]
+        if files:
+            leaf = files[0]
+            nodes.append(TreeNode(name, leaf.status, [], leaf.similarity, leaf.anchor))
+            continue
+        children = _nodes([(rest, leaf) for rest, leaf in members])
+        statuses = {c.status for c in children}
+        status = statuses.pop() if len(statuses) == 1 else "mixed"
+        nodes.append(TreeNode(f"{name}/", status, children))
     return sorted(nodes, key=lambda n: (not n.children, n.name))
 
 

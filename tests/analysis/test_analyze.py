@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from analysis import analyze
+from analysis import AnalysisResult, analyze
 from analysis._files import MAX_FILE_BYTES
 from experiments.cli import app
 
@@ -69,7 +71,8 @@ def test_a_renamed_function_a_removed_method_and_a_changed_signature(tmp_path: P
     renames = {(r.original, r.regenerated): r.kind for r in structure.renames}
     assert renames[("shop.prices:price_of", "shop.prices:lookup_price")] == "renamed"
     assert result.metrics.deltas["loc"] < 0
-    assert 0 < result.similarity.text_overall < 1
+    text = result.similarity.text_overall
+    assert text is not None and 0 < text < 1
 
 
 def test_a_syntax_error_is_reported_for_its_file(tmp_path: Path) -> None:
@@ -146,3 +149,41 @@ def test_cli_with_a_task_and_a_journal(tmp_path: Path) -> None:
 def test_cli_bad_folder_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["analyze", str(tmp_path / "nope"), str(tmp_path)])
     assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_two_empty_folders_are_undefined_not_a_perfect_match(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    result = analyze(a, b)
+    assert result.similarity.text_overall is None and result.similarity.ast_overall is None
+    assert result.structure.api.match_rate is None
+    text = CliRunner().invoke(app, ["analyze", str(a), str(b)], env={"COLUMNS": "200"})
+    assert text.exit_code == 0, text.output
+    assert "public API matched 0/0 (undefined)" in text.output
+    assert "text undefined · AST (TSED) undefined over 0 matched file(s)" in text.output
+    assert "100%" not in text.output
+
+
+def _analyze_in_thread(a: Path, b: Path, unblock: Path) -> AnalysisResult:
+    """analyze(a, b), failing instead of hanging when it blocks on the named pipe `unblock`."""
+    found: list[AnalysisResult] = []
+    worker = threading.Thread(target=lambda: found.append(analyze(a, b)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():  # a reader blocked on the pipe: give it a writer so the thread ends
+        os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail(f"analyze blocked reading {unblock}")
+    return found[0]
+
+
+def test_special_files_and_links_are_skipped_unopened_with_a_note(tmp_path: Path) -> None:
+    a, b = write(tmp_path / "a", PACKAGE), write(tmp_path / "b", PACKAGE)
+    (tmp_path / "secret.py").write_text("KEY = 'outside the folder'\n")
+    os.mkfifo(b / "pipe.py")
+    (b / "leak.py").symlink_to(tmp_path / "secret.py")
+    result = _analyze_in_thread(a, b, b / "pipe.py")
+    skipped = result.skipped["regenerated"]
+    assert skipped["pipe.py"] == "not a regular file (a named pipe)"
+    assert skipped["leak.py"] == "a symbolic link (not followed)"
+    assert result.similarity.text_overall == 1.0 and not result.similarity.unmatched_regenerated

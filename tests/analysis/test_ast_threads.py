@@ -51,3 +51,11 @@ def test_parsing_in_four_threads_with_finalizers_running_never_raises() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0 []"
+
+
+def test_the_journal_parses_under_the_same_lock() -> None:
+    # agents may not import analysis, so both find the lock on the ast module: one object.
+    from agents import _journal
+    from analysis import _ast
+
+    assert _journal._AST_LOCK is _ast.AST_LOCK

@@ -65,6 +65,53 @@ def test_partial_leakage_ignores_whitespace_differences(original) -> None:
     assert metrics.leakage == pytest.approx(1 / 4)
 
 
+LOOKUP = """\
+def lookup(table, key, default=None):
+    if key not in table:
+        return default
+    return table[key]  # the stored value
+"""
+
+
+@pytest.fixture
+def lookup(tmp_path: Path):
+    (tmp_path / "lookup.py").write_text(LOOKUP)
+    return load_codebase(tmp_path)
+
+
+def test_a_code_line_read_as_part_of_a_sentence_is_not_leaked(lookup) -> None:
+    journal = "lookup should return default when the key is not in table, else table[key]."
+    metrics = journal_metrics(journal, lookup)
+    assert metrics.nontrivial_lines == 4 and metrics.leaked_lines == []
+
+
+def test_whole_lines_spans_and_code_on_token_boundaries_leak(lookup) -> None:
+    journal = (
+        "Steps:\n"
+        "- return default\n"  # a whole line, list marker dropped
+        "It guards with `if  key not in table:` first.\n"  # a whole inline span
+        "```\n"
+        "def lookup(table, key, default=None): return table[key]\n"  # inside fenced code
+        "```\n"
+    )
+    metrics = journal_metrics(journal, lookup)
+    assert metrics.leaked_lines == [
+        "def lookup(table, key, default=None):",
+        "if key not in table:",
+        "return default",
+        "return table[key]",  # the original's trailing comment is not part of the line
+    ]
+
+
+def test_inside_code_a_match_must_start_and_end_on_token_boundaries(original) -> None:
+    journal = "```\ntotal_size += os.path.getsize(os.path.join(folder, name))\n```"
+    assert journal_metrics(journal, original).leaked_lines == []
+    journal = "```\nsize += os.path.getsize(os.path.join(folder, name))  # the sum\n```"
+    assert journal_metrics(journal, original).leaked_lines == [
+        "size += os.path.getsize(os.path.join(folder, name))"
+    ]
+
+
 def test_tokens_and_compression(original) -> None:
     # total _ size ( folder ) returns 102 4 bytes .
     assert count_tokens("total_size(folder) returns 1024 bytes.") == 11

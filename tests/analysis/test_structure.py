@@ -123,9 +123,13 @@ def test_identical_codebases_match_fully(tmp_path: Path) -> None:
     assert result.syntax_errors == {}
 
 
-def test_empty_codebases_have_match_rate_one(tmp_path: Path) -> None:
+def test_without_public_symbols_the_match_rate_is_undefined(tmp_path: Path) -> None:
     result = compare(tmp_path, {"README.md": "x"}, {"README.md": "x"})
-    assert (result.api.matched, result.api.total, result.api.match_rate) == (0, 0, 1.0)
+    assert (result.api.matched, result.api.total, result.api.match_rate) == (0, 0, None)
+    result = compare(
+        tmp_path / "2", {"_private.py": "def _f(): pass\n"}, {"m.py": "def f(): pass\n"}
+    )
+    assert (result.api.total, result.api.match_rate, result.api.extra) == (0, None, ["m:f"])
 
 
 def test_renamed_function_is_matched_with_similarity_one(tmp_path: Path) -> None:

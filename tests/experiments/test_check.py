@@ -39,6 +39,17 @@ def test_a_wrong_reference_is_caught(task_dir: Path) -> None:
     assert check.reference < 1.0
 
 
+def test_a_test_file_that_does_not_collect_says_why(task_dir: Path) -> None:
+    (task_dir / "hidden_tests" / "test_broken.py").write_text(
+        "import no_such_module\n\ndef test_x():\n    pass\n"
+    )
+    check = check_task(find_task(str(task_dir)), get_sandbox())
+    assert not check.ok
+    [problem] = [p for p in check.problems if "does not collect" in p]
+    assert problem.startswith("test_broken.py does not collect against the reference: ")
+    assert "No module named 'no_such_module'" in problem
+
+
 def test_cli_exit_codes(tasks_dir: Path, task_dir: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(

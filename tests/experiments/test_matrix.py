@@ -147,7 +147,8 @@ def test_the_experiment_budget_stops_new_trials(tmp_path: Path) -> None:
     path = spec_file(tmp_path, builder=priced, tasks=TASKS[:1], trials=4, max_cost=0.1)
     folder = new_experiment_dir(path, tmp_path / "runs")
     progress = run_matrix(folder, max_concurrency=1)
-    # Each trial's builder makes 7 calls at $0.01: the second trial crosses $0.10.
+    # Each trial's builder makes 7 calls at $0.01: the first spends $0.07; the second may spend
+    # only the $0.03 left (a limit is checked before each call, so it stops at $0.04).
     assert progress.done == 2 and progress.stopped is not None and "budget" in progress.stopped
     assert len(rows(folder)) == 4
     status = json.loads((folder / "status.json").read_text())

@@ -11,12 +11,18 @@ from statistics import fmean
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from agents.models import MockModel
+from experiments import ExperimentsError
 from experiments._results import TrialResult
 from experiments._runner import run_experiment
+from experiments.cli import app
+from experiments.reports import write_reports
 from experiments.reports._plots import write_plots
 from experiments.reports._summary import (
+    CHECKPOINT_FILE,
+    JOURNAL_KEYS,
     NO_INTERVAL,
     ORIGINAL,
     ExperimentSummary,
@@ -78,6 +84,8 @@ def make_runs(root: Path) -> Path:
     (broken / "results.json").write_text(json.dumps(result))
     (out / KILLED).mkdir()
     shutil.copy(first / "run.yaml", out / KILLED / "run.yaml")
+    # Killed on the way: its checkpoint holds the steps done, but there is no results.json.
+    shutil.copy(first / CHECKPOINT_FILE, out / KILLED / CHECKPOINT_FILE)
     # A codebase may write any file: a results.json inside a run directory is not a run.
     (first / "original" / "results.json").write_text("{not json")
     return out
@@ -122,8 +130,9 @@ def test_means_are_the_means_of_the_trials(runs: Path, summary: ExperimentSummar
             "pass_rate": [t.pass_rates[arm] for t in trials],
             "fidelity": [t.fidelity[arm] or 0.0 for t in trials],
             "text_similarity": [t.headlines[arm]["text_similarity"] or 0.0 for t in trials],
-            "compression": [t.headlines[arm]["compression"] or 0.0 for t in trials],
         }
+        if arm == "journal":
+            expected["compression"] = [t.headlines[arm]["compression"] or 0.0 for t in trials]
         for key, values in expected.items():
             estimate = group.columns[arm][key].estimate
             assert estimate is not None
@@ -212,3 +221,58 @@ def test_notes_are_shown_prominently(files: SummaryFiles) -> None:
     assert notes < html.index("G1: lru-ttl-cache")
     assert "replays a script: a test double, not a model result" in html
     assert "replays a script" in files.markdown.read_text()
+
+
+def test_journal_metrics_only_for_arms_given_the_journal(
+    summary: ExperimentSummary, files: SummaryFiles
+) -> None:
+    [group] = summary.groups
+    assert JOURNAL_KEYS <= set(group.columns["journal"])
+    assert not JOURNAL_KEYS & set(group.columns["prompt"]), "the prompt arm never saw the journal"
+    markdown = files.markdown.read_text()
+    row = next(line for line in markdown.splitlines() if line.startswith("| leakage"))
+    original, journal, prompt = (cell.strip() for cell in row.split("|")[2:-1])
+    assert (original, prompt) == ("—", "—") and journal.startswith("0% [")
+    assert "given only for the arms whose regenerator was given the journal" in markdown
+
+
+def _copy_run(runs: Path, to: Path, name: str, *drop: str) -> Path:
+    """A copy of the first completed run, named `name`, without the files in `drop`."""
+    first = next(p for p in sorted(runs.iterdir()) if (p / "results.json").is_file())
+    copy = shutil.copytree(first, to / name, ignore=shutil.ignore_patterns(*drop))
+    return copy
+
+
+def test_why_a_run_has_no_results(runs: Path, tmp_path: Path) -> None:
+    _copy_run(runs, tmp_path, "never-started", "results.json", CHECKPOINT_FILE)
+    _copy_run(runs, tmp_path, "killed", "results.json")
+    _copy_run(runs, tmp_path, "raised", "results.json", CHECKPOINT_FILE)
+    status = {"errors": {"raised": "UnknownModelError: unknown provider 'nosuch'"}}
+    (tmp_path / "status.json").write_text(json.dumps(status))
+    reasons = {
+        r.run_id: (r.status, r.error or "") for r in experiment_report(tmp_path).not_completed
+    }
+    assert reasons["raised"] == ("error", "UnknownModelError: unknown provider 'nosuch'")
+    assert reasons["never-started"][0] == "not started"
+    assert "experiment resume" not in reasons["never-started"][1]
+    assert reasons["killed"][0] == "no results" and "experiment resume" in reasons["killed"][1]
+
+
+def test_no_completed_trial_is_an_error_naming_the_reasons(runs: Path, tmp_path: Path) -> None:
+    for name in (BROKEN, KILLED):
+        shutil.copytree(runs / name, tmp_path / name)
+    with pytest.raises(ExperimentsError, match=r"2 run\(s\) did not complete") as caught:
+        write_reports(tmp_path)
+    assert "ModelError: scripted failure" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "summary.md").exists(), "no empty summary is written"
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "scripted failure" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_or_empty_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentsError, match="not a folder"):
+        experiment_report(tmp_path / "nope")
+    with pytest.raises(ExperimentsError, match="no run directory found"):
+        write_reports(tmp_path)

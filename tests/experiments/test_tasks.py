@@ -162,7 +162,7 @@ def test_missing_task_file(tmp_path: Path) -> None:
 
 def test_several_errors_are_summarised_on_one_line(task_dir: Path) -> None:
     rewrite(task_dir, title=None, difficulty="x", colour="y")
-    assert error_of(task_dir).endswith("(and 2 more)")
+    assert error_of(task_dir).endswith("(and 2 more error(s))")
 
 
 def test_list_tasks_keeps_good_tasks_and_reports_bad_ones(tasks_dir: Path, task_dir: Path) -> None:
@@ -179,6 +179,15 @@ def test_find_task_by_id_folder_or_file(tasks_dir: Path, task_dir: Path) -> None
     assert find_task("lru-ttl-cache", tasks_dir=tasks_dir).folder == task_dir
     assert find_task(str(task_dir)).folder == task_dir
     assert find_task(str(task_dir / "task.yaml")).folder == task_dir
+
+
+def test_find_task_names_a_missing_path_as_typed(tasks_dir: Path) -> None:
+    with pytest.raises(TaskFormatError) as info:
+        find_task("tasks/nope/task.yaml", tasks_dir=tasks_dir)
+    assert str(info.value) == (
+        "tasks/nope/task.yaml: no such task file or folder; "
+        "fix: give an existing path, or a task id: lru-ttl-cache"
+    )
 
 
 def test_find_task_unknown_id_lists_known_ones(tasks_dir: Path) -> None:

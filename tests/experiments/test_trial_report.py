@@ -189,6 +189,36 @@ def test_a_run_without_analysis_renders_what_exists(run_dir: Path, tmp_path: Pat
     assert set(page.links) <= page.ids
 
 
+def test_a_file_whose_text_differs_is_marked_changed(report: TrialReport) -> None:
+    html = report.html.read_text(encoding="utf-8")
+    markdown = report.markdown.read_text(encoding="utf-8")
+    assert "- `lru_ttl.py` — changed, text similarity 64.9%" in markdown
+    assert "1 in common (1 changed;" in markdown
+    changed = re.search(
+        r'<li class="changed"><span>lru_ttl\.py</span> <a [^>]*href="#([^"]+)"', html
+    )
+    assert changed is not None and changed.group(1) == "diff-journal-lru_ttl-py"
+    assert 'li.changed::before { content: "~"' in html
+    assert '<li class="common">' not in html, "no file of this run is the same in both"
+
+
+def test_a_file_with_the_same_text_stays_common(run_dir: Path, tmp_path: Path) -> None:
+    copy = shutil.copytree(run_dir, tmp_path / run_dir.name, ignore=shutil.ignore_patterns(".git"))
+    original = (copy / "original" / "lru_ttl.py").read_text(encoding="utf-8")
+    regenerated = copy / "regenerated" / "journal" / "lru_ttl.py"
+    regenerated.write_text(original.replace("\n", "\r\n"), encoding="utf-8")
+    html, markdown = trial_report(copy)
+    assert '<li class="common"><span>lru_ttl.py</span></li>' in html
+    assert "\n- `lru_ttl.py`\n" in markdown, "the journal arm's file is unmarked: the same"
+    assert "- `lru_ttl.py` — changed" in markdown, "the prompt arm's file still differs"
+
+
+def test_journal_metrics_only_for_arms_given_the_journal(report: TrialReport) -> None:
+    markdown = report.markdown.read_text(encoding="utf-8")
+    assert "| prompt | 38.5% | 15.4% | 0.40 | 54.4% | 36.5% | 80.0% | — | — |" in markdown
+    assert "| journal | 38.5% | 15.4% | 0.40 | 54.4% | 36.5% | 80.0% | 0.0% | 0.52 |" in markdown
+
+
 def test_a_folder_without_results_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ExperimentsError, match=r"results\.json: not found"):
         trial_report(tmp_path)

@@ -62,6 +62,19 @@ def test_bwrap_as_root_drops_to_nobody_without_capabilities() -> None:
     assert argv.index("setpriv") < argv.index("prlimit") < argv.index("true")
 
 
+def test_bwrap_as_root_runs_as_the_leased_uid_named_in_its_own_user_database() -> None:
+    root = HostFacts(
+        True, (), (), ("/etc/passwd", "/etc/group", "/etc/hosts"), user_db=Path("/state")
+    )
+    argv = bwrap_argv(["true"], Path("/w"), [], LIMITS, root, uid=4_000_000_007)
+    joined = " ".join(argv)
+    assert "--reuid=4000000007 --regid=4000000007" in joined
+    assert "--ro-bind /state/passwd /etc/passwd --ro-bind /state/group /etc/group" in joined
+    assert "--ro-bind /etc/hosts /etc/hosts" in joined
+    # /etc is made readable by all before the files are bound into it.
+    assert joined.index("--perms 0755 --dir /etc") < joined.index("/etc/passwd")
+
+
 def test_bwrap_mounts_are_read_only_unless_writable() -> None:
     mounts = [Mount("tests", Path("/t")), Mount("report", Path("/r"), writable=True)]
     joined = " ".join(bwrap_argv(["x"], Path("/w"), mounts, LIMITS, facts(False)))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,46 @@ def test_fork_bomb_is_contained(bwrap: Sandbox, workspace: Path) -> None:
     result = bwrap.run(py(code), workspace, limits=Limits(processes=64, timeout_s=20))
     assert "fork refused after" in result.stdout, result.stdout + result.stderr
     assert int(result.stdout.split()[-1]) < 64
+
+
+# Forks up to N children that sleep and says how many it got; with `wait`, it then holds them
+# until a `release` file appears.
+HOLD = """
+import os, sys, time
+held = 0
+try:
+    for _ in range(int(sys.argv[1])):
+        if os.fork() == 0:
+            time.sleep(60); os._exit(0)
+        held += 1
+except OSError as exc:
+    print('fork refused', exc)
+print('held', held, flush=True)
+open('ready', 'w').close()
+deadline = time.monotonic() + 30
+while sys.argv[2:] == ['wait'] and not os.path.exists('release') and time.monotonic() < deadline:
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="runs at once only with two CPU slots")
+def test_concurrent_runs_do_not_share_a_process_budget(bwrap: Sandbox, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    limits = Limits(processes=64, timeout_s=60)
+    with ThreadPoolExecutor(1) as pool:
+        holder = pool.submit(bwrap.run, [PY, "-c", HOLD, "60", "wait"], first, limits=limits)
+        deadline = time.monotonic() + 30
+        while not (first / "ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            other = bwrap.run([PY, "-c", HOLD, "20"], second, limits=limits)
+        finally:
+            (first / "release").touch()
+        held = holder.result()
+    assert held.stdout.split() == ["held", "60"], held.stdout + held.stderr
+    assert other.stdout.split() == ["held", "20"], other.stdout + other.stderr
 
 
 def test_no_secrets_in_the_environment(
