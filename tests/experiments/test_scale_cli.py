@@ -85,7 +85,7 @@ def test_markup_in_an_error_message_is_printed_as_it_is() -> None:
     result = runner.invoke(app, ["tasks", "show", "/tmp/x/[/x]"], env=WIDE)
     assert result.exit_code == 2
     line = one_line(result.output)
-    assert line.startswith("error: ") and "no task '/tmp/x/[/x]'" in line
+    assert line.startswith("error: ") and "/tmp/x/[/x]: no such task file or folder" in line
 
 
 def test_markup_in_a_progress_event_is_printed_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
