@@ -1,6 +1,6 @@
 """The builder and regenerator agents, their tools and journal, and the model providers."""
 
-from agents._agent import AgentContext, AgentLimits, AgentRun, run_agent
+from agents._agent import AgentContext, AgentLimits, AgentModelError, AgentRun, run_agent
 from agents._errors import (
     ActionParseError,
     AgentsError,
@@ -20,6 +20,7 @@ __all__ = [
     "ActionParseError",
     "AgentContext",
     "AgentLimits",
+    "AgentModelError",
     "AgentRun",
     "AgentsError",
     "Arm",

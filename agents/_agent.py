@@ -24,6 +24,19 @@ StopReason = Literal["done", "max_turns", "max_output_tokens", "timeout", "max_c
 NUDGE = "Act with a tool call. When the work is finished, call `done`."
 
 
+class AgentModelError(ModelError):
+    """A model outage that outlived the model's own retries, raised out of an agent run.
+
+    The run is lost (the workflow may start it again), but what it spent is not: `spent` is
+    its usage up to the failure, the failed call's retries included.
+    """
+
+    def __init__(self, cause: ModelError, spent: Usage) -> None:
+        super().__init__(str(cause), status_code=cause.status_code, retries=cause.retries)
+        self.spent = spent
+        """Usage of the run until it failed."""
+
+
 class AgentLimits(BaseModel):
     """When an agent is stopped."""
 
@@ -119,6 +132,7 @@ def _model_node(state: _State, context: AgentContext) -> _State:
     config = GenerateConfig(
         max_output_tokens=max(1, min(context.limits.tokens_per_turn, remaining)), seed=seed
     )
+    started = time.perf_counter()
     try:
         reply = context.model.generate(state.messages, tools=context.toolbox.specs(), config=config)
     except ActionParseError as exc:
@@ -128,8 +142,11 @@ def _model_node(state: _State, context: AgentContext) -> _State:
         _record(context, state, None, str(exc))
         return state
     except ModelError as exc:
+        # The failed call's retries and wait are spent too: they count, like a reply's usage.
+        failed = Usage(retries=exc.retries, latency_s=time.perf_counter() - started)
         if exc.status_code is not None and exc.status_code in {408, 429, 500, 502, 503, 504, 529}:
-            raise
+            raise AgentModelError(exc, state.usage + failed) from exc
+        state.usage = state.usage + failed
         state.stop, state.error = "model_error", str(exc)
         return state
     state.usage = state.usage + reply.usage

@@ -49,6 +49,9 @@ class TrialResult(BaseModel):
     """Per arm, the headline numbers of analysis.json: similarity, API match, leakage, ..."""
     timings: dict[str, float] = Field(default_factory=dict)
     """Wall-clock seconds of the build, each regeneration and the analysis."""
+    failed_attempts: dict[str, Usage] = Field(default_factory=dict)
+    """Per role, what agent runs ended by a model outage spent before the step was run again
+    (or the trial failed); counted in the role's usage."""
     notes: list[str] = Field(default_factory=list)
     """Caveats a reader must see next to the numbers."""
     started_at: datetime
@@ -62,10 +65,10 @@ def fidelity(original: float, regenerated: float) -> float | None:
 
 def usage_by_role(result: TrialResult) -> dict[str, Usage]:
     """Usage per role and in total, for usage.json."""
-    roles: dict[str, Usage] = {}
-    if result.builder is not None:
-        roles["builder"] = result.builder.usage
-    for arm, run in result.regenerators.items():
-        roles[f"regenerator:{arm}"] = run.usage
+    runs = {"builder": result.builder}
+    runs |= {f"regenerator:{arm}": run for arm, run in result.regenerators.items()}
+    roles = {role: run.usage for role, run in runs.items() if run is not None}
+    for role, spent in result.failed_attempts.items():
+        roles[role] = roles.get(role, Usage.zero()) + spent
     roles["total"] = sum(roles.values(), Usage.zero())
     return roles

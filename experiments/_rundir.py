@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from agents.models import Usage
 from analysis import AnalysisResult, HiddenTestRun
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
@@ -80,7 +81,11 @@ def read_run_file(run_dir: Path) -> dict[str, Any]:
 
 
 def trial_result(
-    run_dir: Path, state: dict[str, Any], status: TrialStatus, error: str | None = None
+    run_dir: Path,
+    state: dict[str, Any],
+    status: TrialStatus,
+    error: str | None = None,
+    failed_attempts: dict[str, Usage] | None = None,
 ) -> TrialResult:
     """The typed result of a trial from the workflow state (complete or not)."""
     run = read_run_file(run_dir)
@@ -112,6 +117,7 @@ def trial_result(
         fidelity=fidelities,
         headlines=headlines(run_dir),
         timings=dict(state.get("timings", {})),
+        failed_attempts=dict(failed_attempts or {}),
         notes=notes(config, run.get("sandbox")),
         started_at=datetime.fromisoformat(run["created"]),
         finished_at=datetime.now(UTC),
@@ -152,10 +158,15 @@ def notes(config: RunConfig, sandbox: str | None = None) -> list[str]:
 
 
 def write_results(
-    run_dir: Path, state: dict[str, Any], status: TrialStatus, error: str | None = None
+    run_dir: Path,
+    state: dict[str, Any],
+    status: TrialStatus,
+    error: str | None = None,
+    failed_attempts: dict[str, Usage] | None = None,
 ) -> TrialResult:
-    """results.json and usage.json for the state reached so far."""
-    result = trial_result(run_dir, state, status, error)
+    """results.json and usage.json for the state reached so far; `failed_attempts` is what agent
+    runs lost to a model outage spent, per role."""
+    result = trial_result(run_dir, state, status, error, failed_attempts)
     (run_dir / "results.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     usage = {role: u.model_dump(mode="json") for role, u in usage_by_role(result).items()}
     (run_dir / "usage.json").write_text(json.dumps(usage, indent=2), encoding="utf-8")

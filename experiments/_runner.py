@@ -127,11 +127,17 @@ def execute(context: TrialContext) -> TrialResult:
     try:
         graph.invoke(None if snapshot.values else {}, thread, context=context)
     except KeyboardInterrupt:
-        write_results(context.run_dir, graph.get_state(thread).values, "interrupted")
+        values = graph.get_state(thread).values
+        write_results(
+            context.run_dir, values, "interrupted", failed_attempts=context.failed_attempts
+        )
         raise
     except Exception as exc:  # the run stays resumable; the error is recorded, not lost
         message = f"{type(exc).__name__}: {exc}"
-        return write_results(context.run_dir, graph.get_state(thread).values, "error", message)
+        values = graph.get_state(thread).values
+        return write_results(
+            context.run_dir, values, "error", message, failed_attempts=context.failed_attempts
+        )
     from experiments.reports import write_trial_report
 
     write_trial_report(context.run_dir)

@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypedDict
 from agents import (
     AgentContext,
     AgentLimits,
+    AgentModelError,
     AgentRun,
     Arm,
     Journal,
@@ -29,7 +30,7 @@ from agents import (
     regenerator_prompt,
     run_agent,
 )
-from agents.models import Model
+from agents.models import Model, Usage
 from analysis import HiddenTestRun, analyze
 from experiments._config import RunConfig
 from experiments._tasks import LoadedTask
@@ -72,6 +73,16 @@ class TrialContext:
     regenerators: dict[str, Model]
     sandbox: Sandbox
     on_event: EventHandler = field(default=lambda event: None)
+    failed_attempts: dict[str, Usage] = field(default_factory=dict)
+    """Per role, what agent runs lost to a model outage spent (the node may run them again)."""
+
+    def attempt(self, role: str, run: Callable[[], AgentRun]) -> AgentRun:
+        """`run()`, keeping what it spent when a model outage ends it."""
+        try:
+            return run()
+        except AgentModelError as exc:
+            self.failed_attempts[role] = self.failed_attempts.get(role, Usage.zero()) + exc.spent
+            raise
 
 
 def _transient(exc: Exception) -> bool:
@@ -152,7 +163,7 @@ def build_node(state: TrialState, runtime: Any) -> TrialState:
         seed=config.seed,
     )
     system = builder_prompt(config.journal_style, config.code_policy, limits.describe())
-    run = run_agent(system, context.task.spec.prompt, agent)
+    run = context.attempt("builder", lambda: run_agent(system, context.task.spec.prompt, agent))
     journal.save(context.run_dir)
     return {
         "build": run.model_dump(mode="json"),
@@ -202,7 +213,9 @@ def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
         on_event=context.on_event,
         seed=context.config.seed,
     )
-    run = run_agent(system, "Build the codebase now.", agent)
+    run = context.attempt(
+        f"regenerator:{arm}", lambda: run_agent(system, "Build the codebase now.", agent)
+    )
     return {
         "regenerated": {arm: run.model_dump(mode="json")},
         "steps": {f"regenerate:{arm}": "done"},
@@ -254,7 +267,12 @@ def write_results_node(state: TrialState, runtime: Any) -> TrialState:
     from experiments._rundir import write_results
 
     done = {**state.get("steps", {}), "write_results": "done"}
-    write_results(context.run_dir, {**state, "steps": done}, status="completed")
+    write_results(
+        context.run_dir,
+        {**state, "steps": done},
+        status="completed",
+        failed_attempts=context.failed_attempts,
+    )
     context.on_event({"step": "write_results"})
     return {"steps": {"write_results": "done"}}
 

@@ -295,4 +295,10 @@ class _Loop:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    status = main(sys.argv)
+    # The report is written and the group destroyed. Leave without running C++ static
+    # destructors: gloo's store threads can still be joinable then, and a rank that had done
+    # all its work died with "terminate called without an active exception" (SIGABRT).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

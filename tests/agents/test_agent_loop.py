@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from agents import AgentContext, AgentLimits, ModelError, Toolbox, Workspace, run_agent
+from agents import (
+    AgentContext,
+    AgentLimits,
+    AgentModelError,
+    ModelError,
+    Toolbox,
+    Workspace,
+    run_agent,
+)
 from agents.models import MockModel
 from sandbox import get_sandbox
 
@@ -83,6 +91,8 @@ def test_tool_errors_are_counted_and_returned(tmp_path: Path) -> None:
 def test_a_final_model_error_stops_the_agent(tmp_path: Path) -> None:
     run = run_agent("s", "t", context(tmp_path, [{"error": {"status": 401, "message": "bad key"}}]))
     assert run.stop_reason == "model_error" and "bad key" in str(run.error)
+    # The failed call is counted as a call, with no tokens.
+    assert (run.usage.calls, run.usage.output_tokens, run.usage.retries) == (1, 0, 0)
 
 
 def test_a_transient_error_that_outlives_retries_propagates(tmp_path: Path) -> None:
@@ -90,3 +100,14 @@ def test_a_transient_error_that_outlives_retries_propagates(tmp_path: Path) -> N
     with pytest.raises(ModelError) as info:
         run_agent("s", "t", ctx)
     assert info.value.status_code == 503
+
+
+def test_the_propagated_outage_carries_what_the_run_spent(tmp_path: Path) -> None:
+    journal = {"name": "journal", "arguments": {"kind": "plan", "text": "one two three"}}
+    ctx = context(tmp_path, [{"tool_calls": [journal]}, *[{"error": {"status": 503}}] * 10])
+    with pytest.raises(AgentModelError) as info:
+        run_agent("s", "t", ctx)
+    spent = info.value.spent
+    assert info.value.retries > 0 and spent.retries == info.value.retries
+    assert spent.calls == 2  # the reply, and the call that failed for good
+    assert spent.input_tokens == ctx.model.usage.input_tokens > 0

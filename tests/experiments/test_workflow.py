@@ -197,6 +197,35 @@ def test_a_transient_model_outage_restarts_the_step(tmp_path: Path, task_dir: Pa
     assert len(list(log)) == 2  # the failed attempt left nothing behind
 
 
+def test_what_a_lost_attempt_spent_is_counted(tmp_path: Path, task_dir: Path) -> None:
+    from agents.models import RetryPolicy
+
+    script = yaml.safe_load((SCRIPTS / "builder.yaml").read_text())["outputs"]
+    outage = [{"error": {"status": 503}}] * 2
+    # One reply, then an outage that outlives one retry: the build runs again from the start.
+    builder = MockModel(
+        "flaky",
+        [script[0], *outage, *script],
+        retry=RetryPolicy(max_attempts=2, initial_backoff_s=0.0, jitter=0.0),
+    )
+    [result] = run_experiment(
+        task_dir,
+        builder_model=builder,
+        regenerator_model=lambda arm: mock("regenerator"),
+        arms=["journal"],
+        out=tmp_path / "runs",
+    )
+    assert result.status == "completed", result.error
+    lost = result.failed_attempts["builder"]
+    assert (lost.calls, lost.retries) == (2, 1)
+    usage = json.loads((Path(result.run_dir) / "usage.json").read_text())
+    assert result.builder is not None
+    assert usage["builder"]["calls"] == result.builder.usage.calls + 2 == len(script) + 2
+    assert usage["builder"]["retries"] == 1
+    assert usage["builder"]["input_tokens"] == builder.usage.input_tokens
+    assert usage["total"]["retries"] == 1
+
+
 def test_the_response_cache_is_attached_to_hosted_models_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
