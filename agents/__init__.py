@@ -10,7 +10,14 @@ from agents._errors import (
     UnknownModelError,
 )
 from agents._journal import ENTRY_KINDS, CodePolicy, Journal, JournalEntry, code_violation
-from agents._prompts import ARMS, Arm, builder_prompt, journal_styles, regenerator_prompt
+from agents._prompts import (
+    ARMS,
+    Arm,
+    builder_prompt,
+    gives_journal,
+    journal_styles,
+    regenerator_prompt,
+)
 from agents._tools import Toolbox, ToolResult
 from agents._workspace import PathRefused, Workspace
 
@@ -37,6 +44,7 @@ __all__ = [
     "Workspace",
     "builder_prompt",
     "code_violation",
+    "gives_journal",
     "journal_styles",
     "regenerator_prompt",
     "run_agent",

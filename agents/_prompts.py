@@ -61,6 +61,11 @@ def builder_prompt(style: str, policy: CodePolicy, limits: str) -> str:
     )
 
 
+def gives_journal(arm: str) -> bool:
+    """Whether an arm gives its regenerator the journal (journal, journal+prompt)."""
+    return "journal" in arm.split("+")
+
+
 def regenerator_prompt(arm: Arm, *, task_prompt: str, journal_md: str, limits: str) -> str:
     """The regenerator's system prompt: only what its arm gives it."""
     if arm not in ARMS:
@@ -69,7 +74,7 @@ def regenerator_prompt(arm: Arm, *, task_prompt: str, journal_md: str, limits: s
         _environment()
         .get_template("regenerator.j2")
         .render(
-            journal=journal_md if "journal" in arm else "",
+            journal=journal_md if gives_journal(arm) else "",
             prompt=task_prompt if "prompt" in arm else "",
             limits=limits,
         )

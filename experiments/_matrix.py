@@ -36,6 +36,8 @@ from experiments._yaml import load_model
 
 EXPERIMENT_FILE = "experiment.yaml"
 RESULTS_FILE = "results.jsonl"
+STATUS_FILE = "status.json"
+"""An experiment directory's status, with the error of each trial that failed."""
 EXECUTORS = ("local", "ray")
 SLUG_LIMIT = 40
 """Longest slug of a model or policy in a trial key; a longer one is cut and gets a hash."""
@@ -516,7 +518,7 @@ def _write_status(experiment_dir: Path, progress: MatrixProgress) -> None:
         "stopped": progress.stopped,
         "updated_at": datetime.now(UTC).isoformat(),
     }
-    (experiment_dir / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
+    (experiment_dir / STATUS_FILE).write_text(json.dumps(status, indent=2), encoding="utf-8")
 
 
 class _Executor(Protocol):

@@ -36,6 +36,8 @@ from experiments._config import RunConfig
 from experiments._tasks import LoadedTask
 from sandbox import Sandbox
 
+CHECKPOINT_FILE = "checkpoint.sqlite"
+"""The run's LangGraph checkpoint: a run that has one got past its start and can resume."""
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504, 529}
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -304,7 +306,7 @@ def checkpointer(run_dir: Path) -> Any:
     """The run's SQLite checkpointer (langgraph-checkpoint-sqlite)."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    connection = sqlite3.connect(run_dir / "checkpoint.sqlite", check_same_thread=False)
+    connection = sqlite3.connect(run_dir / CHECKPOINT_FILE, check_same_thread=False)
     return SqliteSaver(connection)
 
 

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from agents import gives_journal
 from experiments.reports._summary import (
     ORIGINAL,
     ExperimentSummary,
     Group,
     MetricSummary,
-    given_journal,
 )
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def _fidelity_vs_journal(summary: ExperimentSummary, axes: Axes) -> None:
     colors = _colors(summary)
     drawn = False
     for group, arm in _columns(summary):
-        if not given_journal(arm):
+        if not gives_journal(arm):
             continue
         fidelity = group.columns[arm]["fidelity"].values
         tokens = group.columns[arm].get("journal_tokens")

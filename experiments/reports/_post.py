@@ -46,6 +46,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agents import gives_journal
 from agents.models import GenerateConfig, Message, Model, get_model
 from analysis import Estimate
 from experiments._errors import ExperimentsError
@@ -64,7 +65,6 @@ from experiments.reports._summary import (
     fmt,
     fmt_estimate,
     fmt_summary,
-    given_journal,
     interval_excludes_zero,
     write_summary,
 )
@@ -382,7 +382,7 @@ def style_comparisons(summary: ExperimentSummary) -> list[StyleComparison]:
         by_condition.setdefault(key, []).append(group)
     comparisons = []
     for (task, builder, regenerator, policy), groups in by_condition.items():
-        for arm in dict.fromkeys(a for g in groups for a in g.arms if given_journal(a)):
+        for arm in dict.fromkeys(a for g in groups for a in g.arms if gives_journal(a)):
             styles = {g.journal_style: g.columns[arm]["fidelity"] for g in groups if arm in g.arms}
             comparisons.append(
                 StyleComparison(

@@ -16,7 +16,7 @@ Decisions a reader of the summary should know:
 - A value that is undefined (fidelity when the original passes nothing, a cost with no known
   price, a missing headline) is left out of its mean and counted as undefined.
 - Leakage, compression and journal tokens measure the journal, not the regeneration: they are
-  given only for arms whose regenerator was given the journal (`given_journal`).
+  given only for arms whose regenerator was given the journal (`agents.gives_journal`).
 - Costs: the `original` column holds the builder's cost, an arm's column its regenerator's cost,
   and `trial_cost` the whole trial (all agents).
 """
@@ -33,11 +33,14 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from agents import gives_journal
 from analysis import TOKENIZER, Estimate, arm_statistics, bootstrap_mean
 from analysis._stats import CONFIDENCE, RESAMPLES
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
+from experiments._matrix import STATUS_FILE
 from experiments._results import TrialResult, usage_by_role
+from experiments._workflow import CHECKPOINT_FILE
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -45,10 +48,6 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).with_name("templates")
 RUN_FILE = "run.yaml"
 RESULTS_FILE = "results.json"
-CHECKPOINT_FILE = "checkpoint.sqlite"
-"""The workflow's checkpoint: a run that has one got past its first step and can resume."""
-STATUS_FILE = "status.json"
-"""An experiment directory's status, with the error of each trial that raised."""
 SHOWN_FAILURES = 3
 """Runs named, with their reasons, in the error for a folder with no completed trial."""
 ORIGINAL = "original"
@@ -356,11 +355,6 @@ def _original_values(result: TrialResult) -> dict[str, float | None]:
     }
 
 
-def given_journal(arm: str) -> bool:
-    """Whether the arm's regenerator was given the journal (journal, journal+prompt)."""
-    return "journal" in arm.split("+")
-
-
 def _arm_values(result: TrialResult, arm: str) -> dict[str, float | None]:
     headlines = result.headlines.get(arm, {})
     regenerator = result.regenerators.get(arm)
@@ -369,7 +363,7 @@ def _arm_values(result: TrialResult, arm: str) -> dict[str, float | None]:
         "fidelity": result.fidelity.get(arm),
         "cost_usd": regenerator.usage.cost_usd if regenerator is not None else None,
     }
-    keys = [k for k in _HEADLINE_KEYS if given_journal(arm) or k not in JOURNAL_KEYS]
+    keys = [k for k in _HEADLINE_KEYS if gives_journal(arm) or k not in JOURNAL_KEYS]
     values.update({key: headlines.get(key) for key in keys})
     return values
 

@@ -37,7 +37,7 @@ from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
 from pygments.token import STANDARD_TYPES  # type: ignore[import-untyped]
 
-from agents import AgentRun, Journal
+from agents import AgentRun, Journal, gives_journal
 from agents.models import Usage
 from analysis import (
     AGREEMENTS,
@@ -50,7 +50,6 @@ from analysis import (
 from analysis._metrics import METRIC_LABELS, headline
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult
-from experiments.reports._summary import given_journal
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
@@ -449,7 +448,7 @@ def _headline(result: TrialResult, arm: str) -> list[str]:
 
 def _journal_metrics(numbers: dict[str, float | None], arm: str) -> list[str]:
     """Leakage and compression: properties of the journal, so only for arms given it."""
-    if not given_journal(arm):
+    if not gives_journal(arm):
         return [NOT_GIVEN, NOT_GIVEN]
     return [_known(numbers, "leakage", _rate), _known(numbers, "compression", _ratio)]
 

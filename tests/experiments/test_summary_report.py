@@ -17,11 +17,11 @@ from agents.models import MockModel
 from experiments import ExperimentsError
 from experiments._results import TrialResult
 from experiments._runner import run_experiment
+from experiments._workflow import CHECKPOINT_FILE
 from experiments.cli import app
 from experiments.reports import write_reports
 from experiments.reports._plots import write_plots
 from experiments.reports._summary import (
-    CHECKPOINT_FILE,
     JOURNAL_KEYS,
     NO_INTERVAL,
     ORIGINAL,
