@@ -7,12 +7,15 @@ workflow's node retry policy can restart the agent.
 
 from __future__ import annotations
 
+import contextvars
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -79,6 +82,8 @@ class AgentRun(BaseModel):
     """The model error that stopped it, if any."""
     summary: str = ""
     """What the agent said when it called done."""
+    replies: int = 0
+    """Model replies received (0: the model never answered)."""
 
 
 @dataclass
@@ -106,6 +111,47 @@ class _State:
     summary: str = ""
     recorded: int = 0
     """Messages already written to the transcript."""
+    replies: int = 0
+    """Model replies received."""
+
+    def left_s(self, limits: AgentLimits) -> float:
+        """Seconds left of the agent's wall-time limit."""
+        return limits.timeout_s - (time.monotonic() - self.started)
+
+
+class StepTimeout(Exception):
+    """A model call or a tool call was still running when the agent's time ran out."""
+
+
+T = TypeVar("T")
+
+
+def bounded(step: Callable[[], T], seconds: float) -> T:
+    """`step()`, or StepTimeout once `seconds` pass, whatever the step is blocked on.
+
+    The step runs on a worker thread (with the caller's context variables); one still running at
+    the limit is abandoned to finish or block on its own, and the agent goes on without it.
+    """
+    if seconds <= 0:
+        raise StepTimeout
+    outcome: list[tuple[bool, Any]] = []
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        try:
+            outcome.append((True, context.run(step)))
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=work, name="agent-step", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise StepTimeout
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return cast(T, value)
 
 
 def _limit_reached(state: _State, limits: AgentLimits) -> StopReason | None:
@@ -129,14 +175,26 @@ def _model_node(state: _State, context: AgentContext) -> _State:
     state.turns += 1
     # A fresh seed per turn: the same seed every turn makes sampling models repeat themselves.
     seed = None if context.seed is None else context.seed * 1000 + state.turns
+    left = state.left_s(context.limits)
     config = GenerateConfig(
-        max_output_tokens=max(1, min(context.limits.tokens_per_turn, remaining)), seed=seed
+        max_output_tokens=max(1, min(context.limits.tokens_per_turn, remaining)),
+        seed=seed,
+        # The provider's own limit for this call: never past the agent's wall time.
+        timeout_s=max(1.0, min(GenerateConfig().timeout_s, left)),
     )
     started = time.perf_counter()
+    specs = context.toolbox.specs()
     try:
-        reply = context.model.generate(state.messages, tools=context.toolbox.specs(), config=config)
+        reply = bounded(
+            lambda: context.model.generate(state.messages, tools=specs, config=config), left
+        )
+    except StepTimeout:
+        state.usage = state.usage + Usage(latency_s=time.perf_counter() - started)
+        state.stop, state.error = "timeout", "the model was still answering at the time limit"
+        return state
     except ActionParseError as exc:
         # A malformed action is the model's mistake, not an outage: say so and go on.
+        state.replies += 1
         state.messages.append(Message.user(f"error: {exc}. {NUDGE}"))
         state.tool_errors += 1
         _record(context, state, None, str(exc))
@@ -150,6 +208,7 @@ def _model_node(state: _State, context: AgentContext) -> _State:
         state.stop, state.error = "model_error", str(exc)
         return state
     state.usage = state.usage + reply.usage
+    state.replies += 1
     state.messages.append(reply.as_message())
     _record(context, state, reply, None)
     return state
@@ -160,8 +219,14 @@ def _tools_node(state: _State, context: AgentContext) -> _State:
     if not last.tool_calls:
         state.messages.append(Message.user(NUDGE))
         return state
+    context.toolbox.deadline = time.monotonic() + state.left_s(context.limits)
     for call in last.tool_calls:
-        result = context.toolbox.call(call)
+        try:
+            result = bounded(partial(context.toolbox.call, call), state.left_s(context.limits))
+        except StepTimeout:
+            state.stop = "timeout"
+            state.error = f"the {call.name} tool was still running at the time limit"
+            return state
         state.messages.append(Message.tool(result.text, call.id))
         state.tool_errors += result.error
         event = {"role": context.role, "turn": state.turns, "tool": call.name}
@@ -251,4 +316,5 @@ def run_agent(system_prompt: str, task: str, context: AgentContext) -> AgentRun:
         tool_errors=final.tool_errors,
         error=final.error,
         summary=final.summary,
+        replies=final.replies,
     )

@@ -32,3 +32,7 @@ class ActionParseError(ModelError):
 
 class UnknownModelError(AgentsError):
     """A model string that names no registered provider, or is not `provider/model`."""
+
+
+class ModelOptionError(AgentsError):
+    """An option (such as a base URL) given to a provider that does not take it."""

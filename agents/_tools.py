@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,8 @@ class Toolbox:
         self.commit_label = commit_label
         self.run_timeout_s = run_timeout_s
         self.sandbox_seconds = 0.0
+        self.deadline: float | None = None
+        """time.monotonic() by which the agent must be done: commands never run past it."""
 
     def specs(self) -> list[ToolSpec]:
         """The tools this agent may call."""
@@ -132,14 +135,27 @@ class Toolbox:
         return ToolResult(f"deleted {path} (commit {sha})")
 
     def _run(self, command: str) -> ToolResult:
+        timeout = self.run_timeout_s
+        if self.deadline is not None:
+            timeout = min(timeout, self.deadline - time.monotonic())
+        if timeout <= 0:
+            return ToolResult("error: no time left to run a command", error=True)
         layout = self.sandbox.layout(self.workspace.root)
         result = self.sandbox.run(
             ["sh", "-c", command],
             self.workspace.root,
-            limits=Limits(timeout_s=self.run_timeout_s),
+            limits=Limits(timeout_s=timeout),
             env={"PATH": f"{Path(layout.python).parent}:/usr/local/bin:/usr/bin:/bin"},
         )
         self.sandbox_seconds += result.duration_s
+        if result.workspace_exceeded:
+            # Committing gigabytes would only pass the damage on: the run is undone instead.
+            self.workspace.discard_changes()
+            text = (
+                f"killed: the workspace grew past its {Limits().workspace_mb} MiB limit; "
+                "the command's changes were undone"
+            )
+            return ToolResult(text, error=True)
         self.workspace.commit_all(self._message(f"run {command[:60]}"))
         status = "timed out" if result.timed_out else f"exit code {result.exit_code}"
         output = (result.stdout + result.stderr)[-RUN_OUTPUT_CHARS:]

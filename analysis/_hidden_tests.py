@@ -40,7 +40,18 @@ OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "error", "skipped", "timeou
 PLUGIN_NAME = "regenlab_report"
 PYTEST_FAILED = "(pytest)"
 _HANG_HINT = "does the code or a test module hang when imported?"
-_COPY_IGNORE = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache")
+_IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".pytest_cache")
+
+
+def _copy_ignore(folder: str, names: list[str]) -> set[str]:
+    """What copytree leaves out: caches, .git, and FIFOs, sockets and devices (a FIFO would
+    block the copy, and none of them is code)."""
+    skipped = set(_IGNORED(folder, names))
+    for name in names:
+        mode = os.lstat(os.path.join(folder, name)).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            skipped.add(name)
+    return skipped
 
 
 class TestOutcome(BaseModel):
@@ -389,8 +400,8 @@ def _run_folder(code_dir: Path, hidden_tests_dir: Path) -> Iterator[Path]:
     root = Path(tempfile.mkdtemp(prefix="regenlab-tests-"))
     try:
         os.chmod(root, 0o755)
-        shutil.copytree(code_dir, root / "workspace", symlinks=True, ignore=_COPY_IGNORE)
-        shutil.copytree(hidden_tests_dir, root / "hidden_tests", ignore=_COPY_IGNORE)
+        shutil.copytree(code_dir, root / "workspace", symlinks=True, ignore=_copy_ignore)
+        shutil.copytree(hidden_tests_dir, root / "hidden_tests", ignore=_copy_ignore)
         _make_read_only(root / "hidden_tests")
         (root / "plugin").mkdir()
         plugin = Path(__file__).with_name("_pytest_report.py")

@@ -23,16 +23,16 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from agents import ARMS, AgentsError, Arm
+from agents import ARMS, AgentsError, Arm, journal_styles
 from agents.models import Usage, parse_model_string
 from experiments._config import DEFAULT_ARMS, DEFAULT_MODEL, RunConfig
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, usage_by_role
 from experiments._shard import Shard, shard_items
 from experiments._tasks import TASK_FILE
-from experiments._yaml import load_model
+from usererrors import describe, excerpt, load_model, read_yaml
 
 EXPERIMENT_FILE = "experiment.yaml"
 RESULTS_FILE = "results.jsonl"
@@ -91,8 +91,19 @@ class ExperimentSpec(BaseModel):
     @classmethod
     def _policies(cls, values: list[str]) -> list[str]:
         for value in values:
-            if not re.fullmatch(r"none|any|snippets(:\d+)?", value):
-                raise ValueError(f"{value!r} is not none, any or snippets:N")
+            if not re.fullmatch(r"none|any|snippets(:[1-9]\d*)?", value):
+                raise ValueError(
+                    f"{excerpt(value)} is not none, any or snippets:N with N of at least 1"
+                )
+        return values
+
+    @field_validator("journal_styles")
+    @classmethod
+    def _styles(cls, values: list[str]) -> list[str]:
+        known = journal_styles()
+        for value in values:
+            if value not in known:
+                raise ValueError(f"unknown journal style {excerpt(value)}; use one of {known}")
         return values
 
 
@@ -114,9 +125,9 @@ def is_experiment_file(path: Path) -> bool:
     if path.is_dir() or path.suffix not in (".yaml", ".yml"):
         return False
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return False
+        data = read_yaml(path, ExperimentsError)
+    except ExperimentsError:
+        return False  # read as a task file, whose loader names what is wrong with it
     return isinstance(data, dict) and "tasks" in data and "prompt" not in data
 
 
@@ -246,7 +257,16 @@ def expand(spec: ExperimentSpec, base: Path) -> list[TrialJob]:
 
 
 def _job(spec: ExperimentSpec, cell: _Cell, trial: int) -> TrialJob:
-    config = RunConfig(
+    try:
+        config = _cell_config(spec, cell, trial)
+    except ValidationError as exc:
+        raise ExperimentsError(describe(f"{cell.task_file} in the experiment", exc)) from exc
+    key, old = cell.key(trial), cell.key(trial, _old_slug)
+    return TrialJob(key, config, cell.task_id, trial, old if old != key else None)
+
+
+def _cell_config(spec: ExperimentSpec, cell: _Cell, trial: int) -> RunConfig:
+    return RunConfig(
         task=cell.task_file,
         builder_model=cell.pair.builder,
         regenerator_model=cell.pair.regenerator,
@@ -260,8 +280,6 @@ def _job(spec: ExperimentSpec, cell: _Cell, trial: int) -> TrialJob:
         seed=spec.seed + trial - 1,
         cache=spec.cache,
     )
-    key, old = cell.key(trial), cell.key(trial, _old_slug)
-    return TrialJob(key, config, cell.task_id, trial, old if old != key else None)
 
 
 def _check_unique(jobs: list[TrialJob], base: Path) -> None:
@@ -412,6 +430,8 @@ def write_experiment_dir(
         update["max_cost"] = _budget(max_cost)
     spec = spec.model_copy(update=update)
     tasks = [str(p) for p in task_files(spec, spec_path.parent)]
+    # Every trial's configuration is checked before the folder exists: a bad cell leaves nothing.
+    expand(spec, spec_path.parent)
     folder.mkdir(parents=True)
     data = spec.model_dump(mode="json", exclude_none=True) | {"tasks": tasks}
     (folder / EXPERIMENT_FILE).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -458,7 +478,7 @@ def _budget(max_cost: float) -> float:
 def _save_budget(experiment_dir: Path, max_cost: float) -> ExperimentSpec:
     """Write a new experiment budget into the experiment dir's experiment.yaml."""
     path = experiment_dir / EXPERIMENT_FILE
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path, ExperimentsError)
     data["max_cost"] = _budget(max_cost)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return load_experiment(path)
@@ -501,9 +521,9 @@ def _started_in(experiment_dir: Path, job: TrialJob, old_key: str, keys: set[str
         return False
     # Cut names could collide: the directory is this trial's only if its run.yaml says so.
     try:
-        run = yaml.safe_load((experiment_dir / old_key / "run.yaml").read_text(encoding="utf-8"))
+        run = read_yaml(experiment_dir / old_key / "run.yaml", ExperimentsError)
         saved = (run["config"]["builder_model"], run["config"]["regenerator_model"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+    except (ExperimentsError, KeyError, TypeError):
         return False
     return saved == (job.config.builder_model, job.config.regenerator_model)
 

@@ -18,12 +18,14 @@ from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, TrialStatus, fidelity, usage_by_role
 from experiments._workflow import as_agent_run
+from usererrors import read_yaml
 
 RUN_FILE = "run.yaml"
 _PACKAGES = ("regenlab", "langgraph", "langchain-core", "pydantic", "llama-cpp-python", "radon")
 _SMOKE_NOTE = (
-    "{model} is a 270M-parameter base model used as a smoke test: these numbers show the pipeline "
-    "works end to end, not what a capable coding agent does. Use a stronger model for findings."
+    "{model} is a small embedded model (at most 1.5B parameters, 4-bit, on the CPU, with short "
+    "turn limits): these numbers show what such a model does, not what a capable coding agent "
+    "does. Use a stronger model for findings."
 )
 _MOCK_NOTE = "{model} replays a script: a test double, not a model result."
 LOCAL_SANDBOX_NOTE = (
@@ -74,7 +76,7 @@ def read_run_file(run_dir: Path) -> dict[str, Any]:
         raise ExperimentsError(
             f"{path}: not found; fix: give a run directory made by `experiment run`"
         )
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path, ExperimentsError)
     if not isinstance(data, dict) or "config" not in data:
         raise ExperimentsError(f"{path}: field 'config' is missing; fix: rerun the experiment")
     return data

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from agents.models import Model, get_model
+from agents.models import Model, get_model, takes_option
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError, TaskFormatError
 from experiments._results import TrialResult
@@ -179,12 +179,39 @@ def _models(
             return spec
         if callable(spec):
             return spec(arm)
-        return get_model(spec or fallback, base_url=config.base_url)
+        name = spec or fallback
+        # --base-url is for the models that talk to a server; the others of the trial ignore it.
+        url = config.base_url if takes_option(name, "base_url") else None
+        return get_model(name, base_url=url)
+
+    _check_base_url(config, builder, regenerator)
 
     return _Models(
         builder=make(builder, config.builder_model, "builder"),
         regenerators={arm: make(regenerator, config.regenerator_model, arm) for arm in config.arms},
     )
+
+
+def _check_base_url(
+    config: RunConfig, builder: ModelSpec | None, regenerator: RegeneratorSpec | None
+) -> None:
+    """A base URL that no model of the trial would use is a mistake worth one line."""
+    if config.base_url is None:
+        return
+    names = [
+        spec if isinstance(spec, str) else fallback
+        for spec, fallback in (
+            (builder, config.builder_model),
+            (regenerator, config.regenerator_model),
+        )
+        if spec is None or isinstance(spec, str)
+    ]
+    if names and not any(takes_option(name, "base_url") for name in names):
+        models = ", ".join(dict.fromkeys(names))
+        raise ExperimentsError(
+            f"--base-url: no model of this run talks to a server ({models}); "
+            "fix: leave --base-url out, or use an openai-compatible/… model"
+        )
 
 
 def _context(

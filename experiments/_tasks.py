@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis import HiddenTests, count_tests
 from experiments._errors import TaskFormatError
+from usererrors import excerpt, read_yaml
 
 TASK_FILE = "task.yaml"
 TASK_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -26,6 +26,18 @@ class TestsConfig(BaseModel):
     """Wall-clock limit for one hidden-test run, in seconds."""
     import_root: str = "."
     """Folder inside the workspace that goes on PYTHONPATH."""
+
+    @field_validator("import_root")
+    @classmethod
+    def _inside_workspace(cls, value: str) -> str:
+        # The hidden tests put this folder on PYTHONPATH: it must name a folder of the codebase.
+        pure = PurePosixPath(value)
+        if not value or pure.is_absolute() or ".." in pure.parts or "\\" in value:
+            raise ValueError(
+                f"{excerpt(value)} leaves the workspace; fix: give a relative folder inside it "
+                "without '..', e.g. . or src"
+            )
+        return value
 
 
 class Limits(BaseModel):
@@ -134,23 +146,8 @@ def load_task(path: str | os.PathLike[str]) -> LoadedTask:
 
 
 def _parse_spec(task_file: Path) -> Task:
-    try:
-        data = yaml.safe_load(task_file.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise TaskFormatError(
-            f"{task_file}: byte {exc.start} is not UTF-8; fix: save the file as UTF-8 text"
-        ) from exc
-    except OSError as exc:
-        raise TaskFormatError(
-            f"{task_file}: cannot be read ({exc.strerror}); fix: make it a readable file"
-        ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise TaskFormatError(
-            f"{task_file}: {where}: invalid YAML ({problem}); fix: correct the YAML syntax there"
-        ) from exc
+    # Bounded: an alias bomb or a huge file is a one-line error, not gigabytes of memory.
+    data = read_yaml(task_file, TaskFormatError)
     if not isinstance(data, dict):
         raise TaskFormatError(
             f"{task_file}: the file must be a mapping of fields (id, title, prompt, ...); "
@@ -180,10 +177,12 @@ def _fix(error: Any, field: str) -> str:
         return f"required field is missing; fix: add `{field.rsplit('.', 1)[-1]}: ...`"
     if kind == "string_pattern_mismatch":
         return (
-            f"{error['input']!r} is not a valid id; fix: use lowercase letters, digits and dashes "
-            "matching the folder name"
+            f"{excerpt(error['input'])} is not a valid id; fix: use lowercase letters, digits "
+            "and dashes matching the folder name"
         )
-    return f"{error['msg']} (got {error['input']!r}); fix: correct the value"
+    if kind == "value_error":  # our validators' messages carry their own fix
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{error['msg']} (got {excerpt(error['input'])}); fix: correct the value"
 
 
 def _allowed_fields(loc: tuple[Any, ...]) -> str:

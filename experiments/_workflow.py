@@ -33,6 +33,7 @@ from agents import (
 from agents.models import Model, Usage
 from analysis import HiddenTestRun, analyze
 from experiments._config import RunConfig
+from experiments._errors import ExperimentsError
 from experiments._tasks import LoadedTask
 from sandbox import Sandbox
 
@@ -116,6 +117,21 @@ def arm_budget(trial_budget: float | None, build_cost: float | None, arms: int) 
     return max(left, 1e-9) / max(arms, 1)
 
 
+class ModelNeverAnswered(ExperimentsError):
+    """An agent got no reply at all from its model: the trial is failed, not a result."""
+
+
+def _require_answers(run: AgentRun) -> None:
+    """A run whose model never answered measures nothing: fail the trial (retry can rerun it)."""
+    if run.replies == 0 and run.stop_reason in ("model_error", "timeout"):
+        why = run.error or run.stop_reason
+        raise ModelNeverAnswered(
+            f"{run.role}: the model {run.model} never answered ({why}); the trial is failed, "
+            "not scored; fix: check the model or its server, then `experiment retry --failed` "
+            "(or `experiment resume` for one run)"
+        )
+
+
 def _fresh(folder: Path) -> Path:
     """An empty folder: what a killed attempt left there is discarded."""
     if folder.exists():
@@ -166,6 +182,7 @@ def build_node(state: TrialState, runtime: Any) -> TrialState:
     )
     system = builder_prompt(config.journal_style, config.code_policy, limits.describe())
     run = context.attempt("builder", lambda: run_agent(system, context.task.spec.prompt, agent))
+    _require_answers(run)
     journal.save(context.run_dir)
     return {
         "build": run.model_dump(mode="json"),
@@ -218,6 +235,7 @@ def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
     run = context.attempt(
         f"regenerator:{arm}", lambda: run_agent(system, "Build the codebase now.", agent)
     )
+    _require_answers(run)
     return {
         "regenerated": {arm: run.model_dump(mode="json")},
         "steps": {f"regenerate:{arm}": "done"},

@@ -10,10 +10,11 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from sandbox._capture import CappedReader
+from sandbox._cgroup import RunGroup, joined, run_group
 from sandbox._env import build_env
 from sandbox._owner import SANDBOX_UID, lent_to_sandbox_user
 from sandbox._types import Layout, Limits, Mount, RunRequest, RunResult, SandboxError
@@ -57,25 +58,44 @@ class Sandbox(ABC):
         _check_mounts(mounts)
         layout = self.layout(workspace, mounts)
         built = build_env(env, home=self._home(layout), path_prefix=str(Path(layout.python).parent))
-        with _CPU_SLOTS, self._run_as() as uid:
-            argv = self._argv(RunRequest(command, workspace, mounts, limits, built.env, uid))
+        with _CPU_SLOTS, self._run_as() as uid, self._group(limits) as group:
+            summed = group is not None or not self.uses_cgroup
+            effective = limits.per_process(summed)
+            argv = self._argv(RunRequest(command, workspace, mounts, effective, built.env, uid))
             with _lent(workspace, mounts, uid):
                 result = _execute(
-                    argv,
+                    joined(argv, group),
                     self._process_env(built.env),
                     self._cwd(workspace),
                     limits,
                     stdin,
                     self._kill,
+                    workspace,
                 )
+            oom = group.oom_kills() > 0 if group is not None else False
+        weaknesses = list(self.weaknesses) + self._run_weaknesses()
+        if not summed:
+            weaknesses.append(
+                f"no cgroup here: memory is limited per process ({effective.processes} processes "
+                f"of at most {effective.memory_mb} MiB each), not summed"
+            )
         return self._normalized(result).model_copy(
             update={
                 "command": list(command),
                 "backend": self.name,
                 "dropped_env": built.dropped,
-                "weaknesses": list(self.weaknesses) + self._run_weaknesses(),
+                "weaknesses": weaknesses,
+                "memory_exceeded": oom,
             }
         )
+
+    uses_cgroup: bool = True
+    """Whether runs get a cgroup of ours (a backend with its own, like Docker, says False)."""
+
+    def _group(self, limits: Limits) -> AbstractContextManager[RunGroup | None]:
+        if not self.uses_cgroup:
+            return nullcontext(None)
+        return run_group(limits.total_memory_mb * 1024 * 1024, limits.processes)
 
     def _home(self, layout: Layout) -> str:
         return "/tmp"
@@ -146,8 +166,10 @@ def _execute(
     limits: Limits,
     stdin: str | None,
     kill: Callable[[subprocess.Popen[bytes]], None],
+    workspace: Path,
 ) -> RunResult:
-    """Start `argv` in its own session, enforce the wall clock, collect capped output."""
+    """Start `argv` in its own session, enforce the wall clock and the workspace's size,
+    collect capped output."""
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -166,6 +188,7 @@ def _execute(
     err = CappedReader(process.stderr, limits.output_bytes)
     if stdin is not None:
         threading.Thread(target=_feed, args=(process, stdin), daemon=True).start()
+    watcher = _SizeWatcher(workspace, limits.workspace_mb * 1024 * 1024, lambda: kill(process))
     timed_out = False
     try:
         process.wait(timeout=limits.timeout_s)
@@ -173,6 +196,8 @@ def _execute(
         timed_out = True
         kill(process)
         process.wait()
+    finally:
+        watcher.stop()
     # A descendant that escaped the kill could hold the pipes open: never wait on it for long.
     out.join(timeout=2.0)
     err.join(timeout=2.0)
@@ -188,7 +213,63 @@ def _execute(
         stderr=err.text(),
         stdout_truncated=out.truncated,
         stderr_truncated=err.truncated,
+        workspace_exceeded=watcher.exceeded,
     )
+
+
+class _SizeWatcher:
+    """Polls a folder's size while a run goes on and calls `over` once it passes `cap` bytes.
+
+    Polling bounds the workspace at `cap` plus what a run writes between two polls; a folder
+    with more than MAX_ENTRIES entries counts as over (it would make every poll slow).
+    """
+
+    INTERVAL_S = 0.2
+    MAX_ENTRIES = 100_000
+
+    def __init__(self, folder: Path, cap: int, over: Callable[[], None]) -> None:
+        self.folder, self.cap, self.over = folder, cap, over
+        self.exceeded = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.INTERVAL_S):
+            if _tree_bytes(self.folder, self.cap, self.MAX_ENTRIES) > self.cap:
+                self.exceeded = True
+                self.over()
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        # A last look: a run that wrote past the cap and exited between polls still counts.
+        if not self.exceeded and _tree_bytes(self.folder, self.cap, self.MAX_ENTRIES) > self.cap:
+            self.exceeded = True
+
+
+def _tree_bytes(folder: Path, cap: int, max_entries: int) -> int:
+    """Bytes allocated under `folder` (not following symlinks); more than `cap` once past it."""
+    total, seen = 0, 0
+    stack = [str(folder)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += info.st_blocks * 512
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            if total > cap or seen > max_entries:
+                return cap + 1
+    return total
 
 
 def _feed(process: subprocess.Popen[bytes], text: str) -> None:

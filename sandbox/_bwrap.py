@@ -107,7 +107,8 @@ def bwrap_argv(
 ) -> list[str]:
     """The full bwrap command line: a read-only system, the workspace, the mounts, limits.
 
-    A root caller's command runs as `uid` (and group `uid`), with no capabilities.
+    A root caller's command runs as `uid` (and group `uid`), with no capabilities. The workspace's
+    .git, if any, is hidden behind an empty read-only folder; /tmp is a tmpfs of `tmp_mb`.
     """
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
@@ -121,7 +122,9 @@ def bwrap_argv(
     for path in facts.etc_files:
         argv += ["--ro-bind", _etc_source(path, facts), path]
     # /tmp first: a Python that lives under /tmp (a virtualenv there) is then bound on top of it.
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    tmp_bytes = str(limits.tmp_mb * 1024 * 1024)
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
     prefixes = [p for p in facts.python_prefixes if not str(p).startswith("/usr/")]
     for folder in _ancestors(prefixes, covered=["/usr", "/etc"]):
         argv += ["--perms", "0755", "--dir", folder]
@@ -129,6 +132,11 @@ def bwrap_argv(
         argv += ["--ro-bind", str(prefix), str(prefix)]
     if workspace is not None:
         argv += ["--bind", str(workspace), WORKSPACE, "--chdir", WORKSPACE]
+        if (workspace / ".git").is_dir():
+            # The command sees an empty, read-only .git: the host's history, hooks and config
+            # are out of its reach (the host runs git on that folder afterwards).
+            git = f"{WORKSPACE}/.git"
+            argv += ["--perms", "0555", "--size", "4096", "--tmpfs", git, "--remount-ro", git]
     if mounts:
         argv += ["--perms", "0755", "--dir", "/mnt"]
     for mount in mounts:

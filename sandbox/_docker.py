@@ -33,13 +33,18 @@ def docker_argv(
     mib = 1024 * 1024
     argv = [docker, "run", "--rm", "--init", "--name", name, "--network", "none"]
     argv += ["--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only"]
-    argv += ["--tmpfs", "/tmp:rw,exec", "--user", f"{SANDBOX_UID}:{SANDBOX_UID}"]
-    argv += [f"--memory={limits.memory_mb}m", f"--memory-swap={limits.memory_mb}m"]
+    argv += ["--tmpfs", f"/tmp:rw,exec,size={limits.tmp_mb}m"]
+    argv += ["--user", f"{SANDBOX_UID}:{SANDBOX_UID}"]
+    # No per-process address-space limit in Docker: the container's total gets the smaller one.
+    memory = min(limits.memory_mb, limits.total_memory_mb)
+    argv += [f"--memory={memory}m", f"--memory-swap={memory}m"]
     argv += [f"--pids-limit={limits.processes}"]
     argv += ["--ulimit", f"cpu={limits.cpu_seconds}:{limits.cpu_seconds}"]
     argv += ["--ulimit", f"fsize={limits.file_size_mb * mib}:{limits.file_size_mb * mib}"]
     argv += ["--ulimit", f"nofile={limits.open_files}:{limits.open_files}"]
     argv += ["-v", f"{workspace}:{WORKSPACE}:rw", "--workdir", WORKSPACE]
+    if (workspace / ".git").is_dir():  # hidden: the host runs git on it afterwards
+        argv += ["--tmpfs", f"{WORKSPACE}/.git:ro,size=4k,mode=0555"]
     for mount in mounts:
         mode = "rw" if mount.writable else "ro"
         argv += ["-v", f"{mount.source}:/mnt/{mount.name}:{mode}"]
@@ -77,6 +82,7 @@ class DockerSandbox(Sandbox):
         return Layout(WORKSPACE, {m.name: f"/mnt/{m.name}" for m in mounts}, "python")
 
     runs_as_sandbox_user = True
+    uses_cgroup = False  # the container's own cgroup sums memory and processes
 
     def _argv(self, request: RunRequest) -> list[str]:
         command, workspace, mounts, limits, env, _ = request  # the container is SANDBOX_UID

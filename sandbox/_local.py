@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from sandbox._base import Sandbox
+from sandbox._cgroup import cgroup_support
 from sandbox._types import Layout, Limits, Mount, RunRequest
 
 # Runs in the child: apply the limits, then become the command. Kept tiny and dependency-free.
@@ -52,7 +53,9 @@ class LocalSandbox(Sandbox):
         "no network isolation",
         "no filesystem isolation: the command can read and write whatever this user can",
         "mounts are not read-only and other folders are not hidden",
-        "a process that leaves its process group survives the timeout",
+        "the workspace's .git is writable by the command (the host's git calls ignore the "
+        "hooks and configuration it could plant there)",
+        "no size cap on /tmp (the machine's own)",
     )
 
     def layout(self, workspace: Path, mounts: Sequence[Mount] = ()) -> Layout:
@@ -69,6 +72,9 @@ class LocalSandbox(Sandbox):
         return workspace
 
     def _run_weaknesses(self) -> list[str]:
-        if os.geteuid() == 0:
-            return ["process-count limit not enforced: the kernel exempts root"]
-        return []
+        found = []
+        if cgroup_support() is None:
+            found.append("a process that leaves its process group survives the timeout")
+            if os.geteuid() == 0:
+                found.append("process-count limit not enforced: the kernel exempts root")
+        return found

@@ -13,6 +13,10 @@ class SandboxError(Exception):
     """A sandbox that cannot run here (missing tool, refused namespace) or a bad request."""
 
 
+FALLBACK_PROCESSES = 16
+"""Processes of a run where no cgroup can sum their memory (see `Limits.per_process`)."""
+
+
 class Limits(BaseModel):
     """Resource limits for one run."""
 
@@ -24,10 +28,17 @@ class Limits(BaseModel):
     """CPU-seconds limit (RLIMIT_CPU); None means twice the timeout, rounded up."""
     memory_mb: int = Field(default=2048, gt=0)
     """Address-space limit per process, in MiB (RLIMIT_AS)."""
+    total_memory_mb: int = Field(default=8192, gt=0)
+    """Memory of all the run's processes together, in MiB (a cgroup; see `per_process`)."""
     file_size_mb: int = Field(default=256, gt=0)
     """Largest file a process may write, in MiB (RLIMIT_FSIZE)."""
+    workspace_mb: int = Field(default=1024, gt=0)
+    """Largest the workspace may grow to, in MiB: the run is killed past it."""
+    tmp_mb: int = Field(default=512, gt=0)
+    """Size of the run's private /tmp, in MiB (isolating backends)."""
     processes: int = Field(default=256, gt=0)
-    """Processes and threads at once (RLIMIT_NPROC, counted per user; bwrap makes each run one)."""
+    """Processes and threads at once (a cgroup, and RLIMIT_NPROC per user; bwrap makes each run
+    one user)."""
     open_files: int = Field(default=512, gt=0)
     """Open file descriptors per process (RLIMIT_NOFILE)."""
     output_bytes: int = Field(default=1_000_000, gt=0)
@@ -37,6 +48,19 @@ class Limits(BaseModel):
     def cpu_seconds(self) -> int:
         """The effective CPU-seconds limit."""
         return self.cpu_s if self.cpu_s is not None else int(2 * self.timeout_s) + 1
+
+    def per_process(self, summed: bool) -> Limits:
+        """The rlimits to set: as given under a cgroup (`summed`), else sized to fit the totals.
+
+        Without a cgroup nothing sums what the processes use, so the process count is cut to
+        FALLBACK_PROCESSES and each process's memory to its share: processes x memory stays
+        within `total_memory_mb`.
+        """
+        if summed:
+            return self
+        processes = min(self.processes, FALLBACK_PROCESSES)
+        memory = max(1, min(self.memory_mb, self.total_memory_mb // processes))
+        return self.model_copy(update={"processes": processes, "memory_mb": memory})
 
 
 class Mount(NamedTuple):
@@ -84,6 +108,10 @@ class RunResult(BaseModel):
     """The signal that killed the process, if any."""
     timed_out: bool = False
     """Whether the wall-clock limit was reached (the process tree was then killed)."""
+    workspace_exceeded: bool = False
+    """Whether the workspace grew past `workspace_mb` (the process tree was then killed)."""
+    memory_exceeded: bool = False
+    """Whether the kernel killed a process of the run for going over `total_memory_mb`."""
     duration_s: float
     """Wall-clock seconds."""
     stdout: str = ""
@@ -97,5 +125,5 @@ class RunResult(BaseModel):
 
     @property
     def ok(self) -> bool:
-        """Exited with status 0 in time."""
-        return self.exit_code == 0 and not self.timed_out
+        """Exited with status 0 in time, within its limits."""
+        return self.exit_code == 0 and not (self.timed_out or self.workspace_exceeded)

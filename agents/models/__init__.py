@@ -21,6 +21,7 @@ from agents.models._registry import (
     parse_model_string,
     providers,
     register_provider,
+    takes_option,
 )
 from agents.models._retry import RetryPolicy, TransientError
 from agents.models._types import (
@@ -62,4 +63,5 @@ __all__ = [
     "parse_model_string",
     "providers",
     "register_provider",
+    "takes_option",
 ]

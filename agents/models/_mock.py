@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents._errors import ModelError, ScriptExhaustedError
@@ -29,6 +28,7 @@ from agents.models._base import Model
 from agents.models._retry import TRANSIENT_STATUS, RetryPolicy, TransientError
 from agents.models._stream import word_chunks
 from agents.models._types import GenerateConfig, Message, RawReply, ToolCall, ToolSpec, Usage
+from usererrors import parse_yaml, read_text
 
 ScriptItem = str | dict[str, Any] | RawReply
 Script = Sequence[ScriptItem] | Callable[[list[Message], list[ToolSpec]], ScriptItem]
@@ -132,18 +132,15 @@ class MockModel(Model):
     ) -> MockModel:
         """Load a script from YAML or JSON: a list of replies, or `{outputs: [...]}`."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (OSError, ValueError) as exc:
-            raise ModelError(f"{path}: cannot read the mock script ({exc})") from exc
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(exc, "problem", None) or "invalid YAML"
-            raise ModelError(
-                f"{path}: {where}{problem}; fix: correct the YAML syntax there"
-            ) from exc
+        # Bounded like every YAML file we read: an alias bomb is an error, not a hang.
+        text = read_text(path, ModelError)
+        if path.suffix == ".json":
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise ModelError(f"{path}: invalid JSON ({exc}); fix: correct the syntax") from exc
+        else:
+            data = parse_yaml(text, str(path), ModelError)
         options: dict[str, Any] = {}
         if isinstance(data, dict):
             options = {

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from agents._errors import UnknownModelError
+from agents._errors import ModelOptionError, UnknownModelError
 from agents.models._base import Model
 
 ModelFactory = Callable[..., Model]
@@ -27,6 +27,8 @@ class ProviderInfo:
     """Environment variables it reads (keys, base URLs)."""
     example: str = ""
     """An example model string."""
+    options: frozenset[str] | None = None
+    """The options its factory takes (None: not checked)."""
 
 
 class ModelRef(NamedTuple):
@@ -46,9 +48,19 @@ def register_provider(
     description: str,
     env_vars: tuple[str, ...] = (),
     example: str = "",
+    options: tuple[str, ...] | None = None,
 ) -> None:
-    """Register (or replace) a provider under `name`."""
-    _PROVIDERS[name] = ProviderInfo(name, factory, description, env_vars, example or f"{name}/…")
+    """Register (or replace) a provider under `name`; `options` lists what its factory takes."""
+    accepted = frozenset(options) if options is not None else None
+    _PROVIDERS[name] = ProviderInfo(
+        name, factory, description, env_vars, example or f"{name}/…", accepted
+    )
+
+
+def takes_option(model: str, option: str) -> bool:
+    """Whether the provider of `model` (a provider/model string) takes `option`."""
+    accepted = _PROVIDERS[parse_model_string(model).provider].options
+    return accepted is None or option in accepted
 
 
 def providers() -> list[ProviderInfo]:
@@ -77,7 +89,16 @@ def get_model(model: str, **options: Any) -> Model:
     """
     ref = parse_model_string(model)
     given = {k: v for k, v in options.items() if v is not None}
-    return _PROVIDERS[ref.provider].factory(ref.name, **given)
+    info = _PROVIDERS[ref.provider]
+    unknown = sorted(set(given) - info.options) if info.options is not None else []
+    if unknown:
+        takers = ", ".join(p.name for p in providers() if p.options and unknown[0] in p.options)
+        raise ModelOptionError(
+            f"{model}: the {ref.provider} provider does not take {unknown[0]!r}"
+            + (f" (only {takers} do)" if takers else "")
+            + "; fix: leave it out for this model"
+        )
+    return info.factory(ref.name, **given)
 
 
 def _anthropic(name: str, **options: Any) -> Model:
@@ -121,6 +142,7 @@ register_provider(
     description="Anthropic Claude models via langchain-anthropic",
     env_vars=("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
     example="anthropic/claude-sonnet-4-6",
+    options=("base_url", "retry"),
 )
 register_provider(
     "openai",
@@ -128,6 +150,7 @@ register_provider(
     description="OpenAI models via langchain-openai",
     env_vars=("OPENAI_API_KEY", "OPENAI_BASE_URL"),
     example="openai/gpt-4.1",
+    options=("base_url", "tool_mode", "retry"),
 )
 register_provider(
     "openai-compatible",
@@ -135,16 +158,20 @@ register_provider(
     description="any OpenAI-compatible server: Ollama, vLLM, llama.cpp server",
     env_vars=("OPENAI_COMPATIBLE_BASE_URL", "OPENAI_COMPATIBLE_API_KEY"),
     example="openai-compatible/qwen2.5-coder:7b",
+    options=("base_url", "tool_mode", "retry"),
 )
 register_provider(
     "local",
     _local,
-    description="embedded offline model (llama.cpp); runs anywhere, writes poor code",
-    example="local/gemma-3-270m",
+    description="embedded offline models (llama.cpp): qwen2.5-coder-1.5b, qwen2.5-coder-0.5b "
+    "and gemma-3-270m (the fastest, a smoke test)",
+    example="local/qwen2.5-coder-1.5b",
+    options=("tool_mode", "retry"),
 )
 register_provider(
     "mock",
     _mock,
     description="scripted replies for tests and demos; a test double, not a model",
     example="mock/demo",
+    options=("script", "outputs", "retry", "cost_per_call", "fail_rate", "fail_status"),
 )

@@ -30,7 +30,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from agents import gives_journal
@@ -41,6 +40,7 @@ from experiments._errors import ExperimentsError
 from experiments._matrix import STATUS_FILE
 from experiments._results import TrialResult, usage_by_role
 from experiments._workflow import CHECKPOINT_FILE
+from usererrors import read_yaml
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -315,8 +315,8 @@ def _run_record(run_dir: Path, result: TrialResult) -> RunRecord:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        data = read_yaml(path, ExperimentsError)
+    except ExperimentsError:
         return {}
     return data if isinstance(data, dict) else {}
 

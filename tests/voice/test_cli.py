@@ -92,7 +92,7 @@ def test_bench_without_the_bundled_conversation_says_how_to_fix(
         ("colour: blue\n", "field 'colour': Extra inputs are not permitted; fix: remove it"),
         ("samples: -1\n", "field 'samples': Input should be greater than 0; fix: correct"),
         ("designs: [fast]\n", "field 'designs.0': Input should be 'non_streaming'"),
-        ("samples: [\n", "invalid YAML (line 2, column 1: expected the node content"),
+        ("samples: [\n", "line 2, column 1: invalid YAML (expected the node content"),
     ],
 )
 def test_bad_config_is_one_line_naming_file_and_field(
