@@ -1,6 +1,14 @@
 """The builder and regenerator agents, their tools and journal, and the model providers."""
 
-from agents._agent import AgentContext, AgentLimits, AgentModelError, AgentRun, run_agent
+from agents._agent import (
+    AgentContext,
+    AgentLimits,
+    AgentModelError,
+    AgentRun,
+    StopReason,
+    ToolEvent,
+    run_agent,
+)
 from agents._errors import (
     ActionParseError,
     AgentsError,
@@ -10,7 +18,15 @@ from agents._errors import (
     ScriptExhaustedError,
     UnknownModelError,
 )
-from agents._journal import ENTRY_KINDS, CodePolicy, Journal, JournalEntry, code_violation
+from agents._journal import (
+    ENTRY_KINDS,
+    JOURNAL_FILE,
+    JOURNAL_MARKDOWN,
+    CodePolicy,
+    Journal,
+    JournalEntry,
+    code_violation,
+)
 from agents._prompts import (
     ARMS,
     Arm,
@@ -25,6 +41,8 @@ from agents._workspace import PathRefused, Workspace
 __all__ = [
     "ARMS",
     "ENTRY_KINDS",
+    "JOURNAL_FILE",
+    "JOURNAL_MARKDOWN",
     "ActionParseError",
     "AgentContext",
     "AgentLimits",
@@ -40,6 +58,8 @@ __all__ = [
     "PathRefused",
     "PrerequisiteError",
     "ScriptExhaustedError",
+    "StopReason",
+    "ToolEvent",
     "ToolResult",
     "Toolbox",
     "UnknownModelError",

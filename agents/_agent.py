@@ -86,6 +86,24 @@ class AgentRun(BaseModel):
     """Model replies received (0: the model never answered)."""
 
 
+@dataclass(frozen=True)
+class ToolEvent:
+    """A progress event: an agent called a tool."""
+
+    role: str
+    """builder, or regenerator:<arm>."""
+    turn: int
+    """The model turn that asked for the call."""
+    tool: str
+    """The tool's name."""
+    target: str
+    """What it was called on (a path, a command, a journal entry kind), cut short."""
+    error: bool
+    """Whether the tool refused or failed."""
+    output_tokens: int
+    """Output tokens the agent has spent so far."""
+
+
 @dataclass
 class AgentContext:
     """Everything the loop needs, injected from outside."""
@@ -95,7 +113,7 @@ class AgentContext:
     toolbox: Toolbox
     limits: AgentLimits
     transcript: Path | None = None
-    on_event: Callable[[dict[str, Any]], None] = lambda event: None
+    on_event: Callable[[ToolEvent], None] = lambda event: None
     seed: int | None = None
 
 
@@ -229,9 +247,11 @@ def _tools_node(state: _State, context: AgentContext) -> _State:
             return state
         state.messages.append(Message.tool(result.text, call.id))
         state.tool_errors += result.error
-        event = {"role": context.role, "turn": state.turns, "tool": call.name}
-        event |= {"target": _brief(call.arguments), "error": result.error}
-        context.on_event(event | {"output_tokens": state.usage.output_tokens})
+        brief = _brief(call.arguments)
+        tokens = state.usage.output_tokens
+        context.on_event(
+            ToolEvent(context.role, state.turns, call.name, brief, result.error, tokens)
+        )
         if result.done:
             state.stop, state.summary = "done", str(call.arguments.get("summary", ""))
     return state

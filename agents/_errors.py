@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from usererrors import PrerequisiteError, RegenlabError
 
-class AgentsError(Exception):
-    """Root of the errors raised by `agents`."""
+__all__ = [
+    "ActionParseError",
+    "AgentsError",
+    "ModelError",
+    "ModelOptionError",
+    "PrerequisiteError",
+    "ScriptExhaustedError",
+    "UnknownModelError",
+]
 
 
-class PrerequisiteError(AgentsError):
-    """A missing API key, package or setting; the message names the env var or the command."""
+class AgentsError(RegenlabError):
+    """Root of the errors raised by `agents` (a missing key or package is a PrerequisiteError)."""
 
 
 class ModelError(AgentsError):

@@ -32,6 +32,12 @@ CodePolicyName = Literal["none", "snippets", "any"]
 JOURNAL_VERSION = 1
 
 
+JOURNAL_FILE = "journal.jsonl"
+"""The sealed journal: a header line, then one entry per line."""
+JOURNAL_MARKDOWN = "journal.md"
+"""The journal rendered for reading (and for the regenerator)."""
+
+
 class CodePolicy(BaseModel):
     """How much code a journal may hold."""
 
@@ -100,17 +106,17 @@ class Journal(BaseModel):
         """Write journal.jsonl and journal.md into `folder`."""
         header = self.model_dump(mode="json", exclude={"entries"})
         lines = [json.dumps(header)] + [e.model_dump_json() for e in self.entries]
-        (folder / "journal.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        (folder / "journal.md").write_text(render_markdown(self), encoding="utf-8")
+        (folder / JOURNAL_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / JOURNAL_MARKDOWN).write_text(render_markdown(self), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> Journal:
         """Read journal.jsonl from `folder`."""
-        lines = (folder / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (folder / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
         header = json.loads(lines[0])
         if header.get("version") != JOURNAL_VERSION:
             raise ValueError(
-                f"{folder / 'journal.jsonl'}: journal version {header.get('version')} "
+                f"{folder / JOURNAL_FILE}: journal version {header.get('version')} "
                 f"is not {JOURNAL_VERSION}"
             )
         entries = [JournalEntry.model_validate_json(line) for line in lines[1:] if line.strip()]

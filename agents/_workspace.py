@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from agents._errors import AgentsError
+
 AUTHOR_NAME = "regenlab agent"
 AUTHOR_EMAIL = "agent@regenlab.invalid"
 MAX_READ_BYTES = 200_000
@@ -67,7 +69,7 @@ _EXCLUDE = "__pycache__/\n*.pyc\n.pytest_cache/\n"
 _FOREIGN = ("config.worktree", "commondir", "info/attributes", "objects/info/alternates")
 
 
-class PathRefused(ValueError):
+class PathRefused(AgentsError, ValueError):
     """A path outside the workspace, into .git, or to something that is not a file or folder."""
 
 

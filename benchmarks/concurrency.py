@@ -23,8 +23,7 @@ from typing import NamedTuple
 
 import yaml
 
-from experiments._matrix import new_experiment_dir, run_matrix
-from experiments._results import TrialResult
+from experiments import TrialResult, new_experiment_dir, run_experiment
 
 TASK = {
     "id": "bench-task",
@@ -115,7 +114,7 @@ def run_bench(trials: int, concurrency: int, latency: float) -> Measured:
         (root / "experiment.yaml").write_text(yaml.safe_dump(spec))
         folder = new_experiment_dir(root / "experiment.yaml", root / "runs")
         started, cpu_before, own_before = time.perf_counter(), cpu_seconds(), own_cpu_seconds()
-        progress = run_matrix(folder, max_concurrency=concurrency)
+        progress = run_experiment(folder, max_concurrency=concurrency)
         wall = time.perf_counter() - started
         cpu, own = cpu_seconds() - cpu_before, own_cpu_seconds() - own_before
         results = [

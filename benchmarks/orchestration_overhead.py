@@ -17,8 +17,7 @@ from pathlib import Path
 import yaml
 
 from agents.models import MockModel
-from experiments._results import TrialResult
-from experiments._runner import run_experiment
+from experiments import TrialResult, run_trials
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "tests" / "experiments" / "scripts"
 TASK = Path(__file__).resolve().parents[1] / "tasks" / "lru-ttl-cache"
@@ -32,7 +31,7 @@ def slow_mock(name: str, latency: float) -> MockModel:
 def trial(latency: float, out: Path) -> tuple[TrialResult, float]:
     """One whole trial with mock models of the given latency; returns it and its wall time."""
     started = time.perf_counter()
-    [result] = run_experiment(
+    [result] = run_trials(
         TASK,
         builder_model=slow_mock("builder", latency),
         regenerator_model=lambda arm: slow_mock("regenerator", latency),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from usererrors import InputError, RegenlabError
 
-class ExperimentsError(Exception):
+
+class ExperimentsError(RegenlabError):
     """Root of the errors raised by `experiments`."""
 
 
-class TaskFormatError(ExperimentsError):
+class TaskFormatError(ExperimentsError, InputError):
     """A task folder or task.yaml that does not follow the task format."""

@@ -1,48 +1,54 @@
-"""The run directory: run.yaml in, results.json and usage.json out (README, "Run directory")."""
+"""The owner of run directories and experiment directories: every file name, defined once, and the
+typed reads and writes of what they hold (README, "Run directory").
+
+A run directory is one trial: run.yaml in, then the codebases, the journal, the transcripts,
+analysis.json, results.json and usage.json out. An experiment directory holds experiment.yaml,
+one run directory per trial, results.jsonl, status.json and usage.json.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from agents import JOURNAL_FILE, JOURNAL_MARKDOWN
 from agents.models import Usage
-from analysis import AnalysisResult, HiddenTestRun
+from analysis import AnalysisResult
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
-from experiments._results import TrialResult, TrialStatus, fidelity, usage_by_role
-from experiments._workflow import as_agent_run
+from experiments._results import TrialResult, usage_by_role
 from usererrors import read_yaml
 
-RUN_FILE = "run.yaml"
 _PACKAGES = ("regenlab", "langgraph", "langchain-core", "pydantic", "llama-cpp-python", "radon")
-_SMOKE_NOTE = (
-    "{model} is a small embedded model (at most 1.5B parameters, 4-bit, on the CPU, with short "
-    "turn limits): these numbers show what such a model does, not what a capable coding agent "
-    "does. Use a stronger model for findings."
-)
-_MOCK_NOTE = "{model} replays a script: a test double, not a model result."
-LOCAL_SANDBOX_NOTE = (
-    "The sandbox was 'local' (plain subprocesses, no namespaces): the arms were not isolated "
-    "from the original, and a regenerator's run tool could read ../../original. The "
-    "regenerated results are not trustworthy as a leakage-free measurement; install "
-    "bubblewrap (Debian package `bubblewrap`) or use --sandbox docker, and run again."
-)
-"""The note a run under the `local` backend carries (chosen, or the fallback of `auto`)."""
+_ANALYSES = TypeAdapter(dict[str, AnalysisResult])
+_USAGE = TypeAdapter(dict[str, Usage])
 
 
-def new_run_dir(out: Path, task_id: str) -> Path:
-    """runs/<timestamp>-<task>-<shortid>/, created."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    run_dir = out / f"{stamp}-{task_id}-{uuid.uuid4().hex[:6]}"
-    run_dir.mkdir(parents=True)
-    return run_dir
+class RunRecord(BaseModel):
+    """run.yaml: what a trial is, written before its first step."""
+
+    run_id: str
+    """The run directory's name."""
+    task: str
+    """Task id."""
+    created: datetime
+    """When the run directory was made (UTC)."""
+    config: RunConfig
+    """The full resolved configuration: a resume runs with exactly this."""
+    sandbox: str = "unknown"
+    """The sandbox backend the run uses."""
+    versions: dict[str, str] = Field(default_factory=dict)
+    """Versions of Python, the platform and the packages that shape a result."""
 
 
 def versions() -> dict[str, str]:
@@ -56,120 +62,197 @@ def versions() -> dict[str, str]:
     return found
 
 
-def write_run_file(run_dir: Path, config: RunConfig, task_id: str, backend: str) -> None:
-    """run.yaml: the full resolved configuration, versions and the sandbox backend."""
-    data = {
-        "run_id": run_dir.name,
-        "task": task_id,
-        "created": datetime.now(UTC).isoformat(),
-        "config": config.model_dump(mode="json"),
-        "sandbox": backend,
-        "versions": versions(),
-    }
-    (run_dir / RUN_FILE).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+@dataclass(frozen=True)
+class RunDir:
+    """One trial's run directory."""
 
+    path: Path
 
-def read_run_file(run_dir: Path) -> dict[str, Any]:
-    """run.yaml of an existing run, or an error saying what is missing."""
-    path = run_dir / RUN_FILE
-    if not path.is_file():
-        raise ExperimentsError(
-            f"{path}: not found; fix: give a run directory made by `experiment run`"
+    RUN = "run.yaml"
+    RESULTS = "results.json"
+    USAGE = "usage.json"
+    ANALYSIS = "analysis.json"
+    CHECKPOINT = "checkpoint.sqlite"
+    REPORT_HTML = "report.html"
+    REPORT_MD = "report.md"
+    ORIGINAL = "original"
+    REGENERATED = "regenerated"
+    TRANSCRIPTS = "transcripts"
+    JOURNAL = JOURNAL_FILE
+    JOURNAL_MD = JOURNAL_MARKDOWN
+
+    @classmethod
+    def new(cls, out: Path, task_id: str) -> RunDir:
+        """runs/<timestamp>-<task>-<shortid>/, created."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        path = out / f"{stamp}-{task_id}-{uuid.uuid4().hex[:6]}"
+        path.mkdir(parents=True)
+        return cls(path)
+
+    @staticmethod
+    def holds_run(folder: Path, files: list[str] | None = None) -> bool:
+        """Whether `folder` (whose file names are `files`, if listed already) is a run dir."""
+        names = files if files is not None else os.listdir(folder)
+        return RunDir.RUN in names or RunDir.RESULTS in names
+
+    @property
+    def name(self) -> str:
+        """The run id."""
+        return self.path.name
+
+    def file(self, name: str) -> Path:
+        """A file of the run directory, by one of the names above."""
+        return self.path / name
+
+    @property
+    def original(self) -> Path:
+        """The builder's codebase."""
+        return self.path / self.ORIGINAL
+
+    def regenerated(self, arm: str) -> Path:
+        """The codebase one arm's regenerator built."""
+        return self.path / self.REGENERATED / arm
+
+    def transcript(self, name: str) -> Path:
+        """transcripts/<name>.jsonl (its folder made)."""
+        folder = self.path / self.TRANSCRIPTS
+        folder.mkdir(exist_ok=True)
+        return folder / f"{name}.jsonl"
+
+    def has(self, name: str) -> bool:
+        """Whether the file `name` exists."""
+        return (self.path / name).is_file()
+
+    # run.yaml
+
+    def write_record(self, config: RunConfig, task_id: str, backend: str) -> RunRecord:
+        """run.yaml: the full resolved configuration, versions and the sandbox backend."""
+        record = RunRecord(
+            run_id=self.name,
+            task=task_id,
+            created=datetime.now(UTC),
+            config=config,
+            sandbox=backend,
+            versions=versions(),
         )
-    data = read_yaml(path, ExperimentsError)
-    if not isinstance(data, dict) or "config" not in data:
-        raise ExperimentsError(f"{path}: field 'config' is missing; fix: rerun the experiment")
-    return data
+        text = yaml.safe_dump(record.model_dump(mode="json"), sort_keys=False)
+        self.file(self.RUN).write_text(text, encoding="utf-8")
+        return record
+
+    def read_record(self) -> RunRecord:
+        """run.yaml of an existing run, or a one-line error saying what is wrong with it."""
+        path = self.file(self.RUN)
+        if not path.is_file():
+            raise ExperimentsError(
+                f"{path}: not found; fix: give a run directory made by `experiment run`"
+            )
+        data = read_yaml(path, ExperimentsError)
+        if not isinstance(data, dict) or "config" not in data:
+            raise ExperimentsError(f"{path}: field 'config' is missing; fix: rerun the experiment")
+        try:
+            return RunRecord.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            raise ExperimentsError(
+                f"{path}: field '{field}': {first['msg']}; fix: rerun the experiment"
+            ) from exc
+
+    def read_record_or_none(self) -> RunRecord | None:
+        """run.yaml, or None when it is missing or unreadable (for reports, which list why)."""
+        try:
+            return self.read_record()
+        except ExperimentsError:
+            return None
+
+    # analysis.json
+
+    def write_analysis(self, analyses: dict[str, AnalysisResult]) -> None:
+        """analysis.json: per arm, the full comparison with the original."""
+        data = {arm: result.model_dump(mode="json") for arm, result in analyses.items()}
+        self.file(self.ANALYSIS).write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+    def read_analysis(self) -> dict[str, AnalysisResult]:
+        """analysis.json (empty before the analysis); raises ValidationError when corrupt."""
+        path = self.file(self.ANALYSIS)
+        if not path.is_file():
+            return {}
+        return _ANALYSES.validate_json(path.read_text(encoding="utf-8"))
+
+    # results.json and usage.json
+
+    def write_results(self, result: TrialResult) -> None:
+        """results.json and usage.json of a trial."""
+        self.file(self.RESULTS).write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        usage = {role: u.model_dump(mode="json") for role, u in usage_by_role(result).items()}
+        self.file(self.USAGE).write_text(json.dumps(usage, indent=2), encoding="utf-8")
+
+    def read_results(self) -> TrialResult:
+        """results.json; raises ValidationError (or OSError) when it cannot be read."""
+        return TrialResult.model_validate_json(self.file(self.RESULTS).read_text(encoding="utf-8"))
+
+    def read_results_or_none(self) -> TrialResult | None:
+        """results.json, or None when it is missing or unreadable."""
+        try:
+            return self.read_results()
+        except (OSError, ValueError):
+            return None
+
+    def read_usage(self) -> dict[str, Usage]:
+        """usage.json; raises ValidationError (or OSError) when it cannot be read."""
+        return _USAGE.validate_json(self.file(self.USAGE).read_text(encoding="utf-8"))
 
 
-def trial_result(
-    run_dir: Path,
-    state: dict[str, Any],
-    status: TrialStatus,
-    error: str | None = None,
-    failed_attempts: dict[str, Usage] | None = None,
-) -> TrialResult:
-    """The typed result of a trial from the workflow state (complete or not)."""
-    run = read_run_file(run_dir)
-    config = RunConfig.model_validate(run["config"])
-    tests = {name: HiddenTestRun.model_validate(t) for name, t in state.get("tests", {}).items()}
-    rates = {name: t.pass_rate for name, t in tests.items()}
-    original = rates.get("original")
-    fidelities = {
-        arm: fidelity(original, rates[arm])
-        for arm in config.arms
-        if original is not None and arm in rates
-    }
-    regenerators = {arm: as_agent_run(r) for arm, r in state.get("regenerated", {}).items()}
-    return TrialResult(
-        run_id=run_dir.name,
-        run_dir=str(run_dir),
-        task=run["task"],
-        status=status,
-        error=error,
-        steps=dict(state.get("steps", {})),
-        models={"builder": config.builder_model, "regenerator": config.regenerator_model},
-        arms=list(config.arms),
-        journal_style=config.journal_style,
-        code_policy=str(config.code_policy),
-        builder=as_agent_run(state.get("build")),
-        regenerators={arm: r for arm, r in regenerators.items() if r is not None},
-        tests=tests,
-        pass_rates=rates,
-        fidelity=fidelities,
-        headlines=headlines(run_dir),
-        timings=dict(state.get("timings", {})),
-        failed_attempts=dict(failed_attempts or {}),
-        notes=notes(config, run.get("sandbox")),
-        started_at=datetime.fromisoformat(run["created"]),
-        finished_at=datetime.now(UTC),
-    )
+@dataclass(frozen=True)
+class ExperimentDir:
+    """An experiment directory: the spec, one run directory per trial, and the totals."""
 
+    path: Path
 
-def headlines(run_dir: Path) -> dict[str, dict[str, float | None]]:
-    """The numbers a reader looks at first, per arm, from analysis.json (empty before it)."""
-    path = run_dir / "analysis.json"
-    if not path.is_file():
-        return {}
-    found = {}
-    for arm, data in json.loads(path.read_text(encoding="utf-8")).items():
-        result = AnalysisResult.model_validate(data)
-        journal = result.journal
-        found[arm] = {
-            "text_similarity": result.similarity.text_overall,
-            "ast_similarity": result.similarity.ast_overall,
-            "api_match": result.structure.api.match_rate,
-            "leakage": journal.leakage if journal else None,
-            "compression": journal.compression if journal else None,
-            "journal_tokens": float(journal.journal_tokens) if journal else None,
-            "fidelity_per_1k_journal_tokens": result.fidelity_per_1k_journal_tokens,
-        }
-    return found
+    SPEC = "experiment.yaml"
+    RESULTS_LOG = "results.jsonl"
+    STATUS = "status.json"
+    USAGE = "usage.json"
 
+    @staticmethod
+    def holds_experiment(folder: Path) -> bool:
+        """Whether `folder` is an experiment directory."""
+        return (folder / ExperimentDir.SPEC).is_file()
 
-def notes(config: RunConfig, sandbox: str | None = None) -> list[str]:
-    """Caveats that belong next to the numbers of a run; `sandbox` is the backend run.yaml
-    records."""
-    found = [LOCAL_SANDBOX_NOTE] if sandbox == "local" else []
-    for model in dict.fromkeys([config.builder_model, config.regenerator_model]):
-        if model.startswith("local/"):
-            found.append(_SMOKE_NOTE.format(model=model))
-        elif model.startswith("mock/"):
-            found.append(_MOCK_NOTE.format(model=model))
-    return found
+    @property
+    def spec(self) -> Path:
+        """experiment.yaml: the resolved spec."""
+        return self.path / self.SPEC
 
+    @property
+    def results_log(self) -> Path:
+        """results.jsonl: one line per finished trial and arm."""
+        return self.path / self.RESULTS_LOG
 
-def write_results(
-    run_dir: Path,
-    state: dict[str, Any],
-    status: TrialStatus,
-    error: str | None = None,
-    failed_attempts: dict[str, Usage] | None = None,
-) -> TrialResult:
-    """results.json and usage.json for the state reached so far; `failed_attempts` is what agent
-    runs lost to a model outage spent, per role."""
-    result = trial_result(run_dir, state, status, error, failed_attempts)
-    (run_dir / "results.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
-    usage = {role: u.model_dump(mode="json") for role, u in usage_by_role(result).items()}
-    (run_dir / "usage.json").write_text(json.dumps(usage, indent=2), encoding="utf-8")
-    return result
+    @property
+    def status(self) -> Path:
+        """status.json: trials finished and failed, why it stopped early."""
+        return self.path / self.STATUS
+
+    def trial(self, key: str) -> RunDir:
+        """The run directory of the trial `key`."""
+        return RunDir(self.path / key)
+
+    def write_status(self, status: dict[str, Any]) -> None:
+        """status.json."""
+        self.status.write_text(json.dumps(status, indent=2), encoding="utf-8")
+
+    def recorded_error(self, key: str) -> str | None:
+        """The error status.json records for the trial `key`, if any."""
+        try:
+            status = json.loads(self.status.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        errors = status.get("errors") if isinstance(status, dict) else None
+        error = errors.get(key) if isinstance(errors, dict) else None
+        return error if isinstance(error, str) else None
+
+    def write_usage(self, usage: dict[str, Usage]) -> None:
+        """usage.json: per role over all finished trials, and in total."""
+        data = {role: u.model_dump(mode="json") for role, u in usage.items()}
+        (self.path / self.USAGE).write_text(json.dumps(data, indent=2), encoding="utf-8")

@@ -11,17 +11,18 @@ from pydantic import ValidationError
 from agents.models import Model, get_model, takes_option
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError, TaskFormatError
+from experiments._events import EventHandler, TrialStarted, ignore
 from experiments._results import TrialResult
-from experiments._rundir import new_run_dir, read_run_file, write_results, write_run_file
+from experiments._rundir import RunDir, RunRecord
 from experiments._tasks import LoadedTask, find_task
-from experiments._workflow import EventHandler, TrialContext, build_graph, checkpointer
+from experiments._workflow import TrialContext, build_graph, checkpointer
 from sandbox import Sandbox, get_sandbox
 
 ModelSpec = str | Model
 RegeneratorSpec = str | Model | Callable[[str], Model]
 
 
-def run_experiment(
+def run_trials(
     task: str | Path,
     *,
     builder_model: ModelSpec | None = None,
@@ -67,11 +68,10 @@ def run_experiment(
         # Models and sandbox first: a bad --builder-model must not leave a run directory behind.
         models = _models(config, builder_model, regenerator_model)
         box = get_sandbox(config.sandbox)
-        run_dir = new_run_dir(Path(out), loaded.id)
-        write_run_file(run_dir, config, loaded.id, box.name)
-        if on_event is not None:
-            on_event({"step": "start", "run_dir": str(run_dir), "trial": trial + 1, "of": trials})
-        results.append(execute(_context(run_dir, config, models, box, on_event)))
+        run = RunDir.new(Path(out), loaded.id)
+        record = run.write_record(config, loaded.id, box.name)
+        (on_event or ignore)(TrialStarted(str(run.path), trial + 1, trials))
+        results.append(execute(_context(run, record, loaded, models, box, on_event)))
     return results
 
 
@@ -97,13 +97,17 @@ def run_trial(
     """Run one trial in `run_dir`: a new one, or the continuation of what is there."""
     models = _models(config, None, None)
     box = get_sandbox(config.sandbox)
-    if not (run_dir / "run.yaml").is_file():
+    task = find_task(str(config.task))
+    run = RunDir(run_dir)
+    if run.has(RunDir.RUN):
+        record = run.read_record()
+    else:
         run_dir.mkdir(parents=True, exist_ok=True)
-        write_run_file(run_dir, config, find_task(str(config.task)).id, box.name)
-    return execute(_context(run_dir, config, models, box, on_event))
+        record = run.write_record(config, task.id, box.name)
+    return execute(_context(run, record, task, models, box, on_event))
 
 
-def resume_run(
+def resume_trial(
     run_dir: Path,
     *,
     builder_model: ModelSpec | None = None,
@@ -111,37 +115,34 @@ def resume_run(
     on_event: EventHandler | None = None,
 ) -> TrialResult:
     """Continue a killed or interrupted run from its last completed step."""
-    run = read_run_file(run_dir)
-    config = RunConfig.model_validate(run["config"])
-    models = _models(config, builder_model, regenerator_model)
-    return execute(_context(run_dir, config, models, get_sandbox(config.sandbox), on_event))
+    run = RunDir(run_dir)
+    record = run.read_record()
+    models = _models(record.config, builder_model, regenerator_model)
+    task = find_task(str(record.config.task))
+    box = get_sandbox(record.config.sandbox)
+    return execute(_context(run, record, task, models, box, on_event))
 
 
 def execute(context: TrialContext) -> TrialResult:
     """Run the workflow of one trial to its end, from wherever its checkpoint stands."""
-    thread = {"configurable": {"thread_id": context.run_dir.name}}
-    graph = build_graph(checkpointer(context.run_dir))
+    thread: Any = {"configurable": {"thread_id": context.run.name}}
+    graph = build_graph(checkpointer(context.run))
     snapshot = graph.get_state(thread)
     if snapshot.values and not snapshot.next:
-        return TrialResult.model_validate_json((context.run_dir / "results.json").read_text())
+        return context.run.read_results()  # finished in an earlier process
     try:
         graph.invoke(None if snapshot.values else {}, thread, context=context)
     except KeyboardInterrupt:
-        values = graph.get_state(thread).values
-        write_results(
-            context.run_dir, values, "interrupted", failed_attempts=context.failed_attempts
-        )
+        context.finish(graph.get_state(thread).values, "interrupted")
         raise
     except Exception as exc:  # the run stays resumable; the error is recorded, not lost
         message = f"{type(exc).__name__}: {exc}"
-        values = graph.get_state(thread).values
-        return write_results(
-            context.run_dir, values, "error", message, failed_attempts=context.failed_attempts
-        )
+        return context.finish(graph.get_state(thread).values, "error", message)
     from experiments.reports import write_trial_report
 
-    write_trial_report(context.run_dir)
-    return TrialResult.model_validate_json((context.run_dir / "results.json").read_text())
+    assert context.result is not None  # the last node wrote it
+    write_trial_report(context.run.path, result=context.result, analyses=context.analyses)
+    return context.result
 
 
 def _config(**fields: Any) -> RunConfig:
@@ -185,7 +186,6 @@ def _models(
         return get_model(name, base_url=url)
 
     _check_base_url(config, builder, regenerator)
-
     return _Models(
         builder=make(builder, config.builder_model, "builder"),
         regenerators={arm: make(regenerator, config.regenerator_model, arm) for arm in config.arms},
@@ -215,23 +215,24 @@ def _check_base_url(
 
 
 def _context(
-    run_dir: Path,
-    config: RunConfig,
+    run: RunDir,
+    record: RunRecord,
+    task: LoadedTask,
     models: _Models,
     sandbox: Sandbox,
     on_event: EventHandler | None,
 ) -> TrialContext:
     context = TrialContext(
-        run_dir=run_dir,
-        task=find_task(str(config.task)),
-        config=config,
+        run=run,
+        record=record,
+        task=task,
         builder=models.builder,
         regenerators=models.regenerators,
         sandbox=sandbox,
-        on_event=on_event or (lambda event: None),
+        on_event=on_event or ignore,
     )
-    if config.cache:
-        _attach_cache([context.builder, *context.regenerators.values()], config.seed)
+    if record.config.cache:
+        _attach_cache([context.builder, *context.regenerators.values()], record.config.seed)
     return context
 
 

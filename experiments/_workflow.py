@@ -1,20 +1,24 @@
 """The journal-and-regenerate workflow as a LangGraph StateGraph, checkpointed to SQLite.
 
-load_task → build → seal_journal → regenerate (one branch per arm, fanned out with Send)
-→ analyze → write_results. Models, the sandbox and the run directory reach the nodes through
-the runtime context; a killed run resumes from the last completed step.
+build → seal_journal → regenerate (one branch per arm, fanned out with Send) → analyze →
+write_results. The task, the models, the sandbox and the run directory reach the nodes through
+the runtime context (LangGraph's `Runtime[TrialContext]`); a killed run resumes from the last
+completed step.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+
+# LangGraph reads the nodes' type hints when it builds the graph: these must exist at run time.
+from langgraph.runtime import Runtime
+from langgraph.types import Send
 
 from agents import (
     AgentContext,
@@ -31,16 +35,30 @@ from agents import (
     run_agent,
 )
 from agents.models import Model, Usage
-from analysis import HiddenTestRun, analyze
+from analysis import AnalysisResult, HiddenTestRun, analyze
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
+from experiments._events import (
+    AgentStarted,
+    Comparing,
+    EventHandler,
+    JournalSealed,
+    ResultsWritten,
+    TestsFinished,
+    TestsStarted,
+    ignore,
+)
+from experiments._results import TrialResult, TrialStatus
+from experiments._rundir import RunDir, RunRecord
 from experiments._tasks import LoadedTask
+from experiments._trial_result import trial_result
 from sandbox import Sandbox
 
-CHECKPOINT_FILE = "checkpoint.sqlite"
-"""The run's LangGraph checkpoint: a run that has one got past its start and can resume."""
+if TYPE_CHECKING:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.graph.state import CompiledStateGraph
+
 TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504, 529}
-EventHandler = Callable[[dict[str, Any]], None]
 
 
 def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
@@ -69,15 +87,30 @@ class ArmInput(TypedDict):
 class TrialContext:
     """Injected into every node: nothing is constructed inside the graph."""
 
-    run_dir: Path
+    run: RunDir
+    record: RunRecord
+    """run.yaml, as written when the trial began."""
     task: LoadedTask
-    config: RunConfig
     builder: Model
     regenerators: dict[str, Model]
     sandbox: Sandbox
-    on_event: EventHandler = field(default=lambda event: None)
+    on_event: EventHandler = field(default=ignore)
     failed_attempts: dict[str, Usage] = field(default_factory=dict)
     """Per role, what agent runs lost to a model outage spent (the node may run them again)."""
+    analyses: dict[str, AnalysisResult] | None = None
+    """Per arm, the comparison with the original, once the analyze step made it."""
+    result: TrialResult | None = None
+    """The trial's result, once write_results wrote it."""
+
+    @property
+    def config(self) -> RunConfig:
+        """The trial's configuration."""
+        return self.record.config
+
+    @property
+    def run_dir(self) -> Path:
+        """The run directory's path."""
+        return self.run.path
 
     def attempt(self, role: str, run: Callable[[], AgentRun]) -> AgentRun:
         """`run()`, keeping what it spent when a model outage ends it."""
@@ -86,6 +119,24 @@ class TrialContext:
         except AgentModelError as exc:
             self.failed_attempts[role] = self.failed_attempts.get(role, Usage.zero()) + exc.spent
             raise
+
+    def finish(
+        self, state: TrialState, status: TrialStatus, error: str | None = None
+    ) -> TrialResult:
+        """Write results.json and usage.json for the state reached; the result, kept in memory."""
+        if self.analyses is None:  # analyzed before a restart: by an earlier process
+            self.analyses = self.run.read_analysis()
+        self.result = trial_result(
+            self.run,
+            self.record,
+            state,
+            status,
+            analyses=self.analyses,
+            error=error,
+            failed_attempts=self.failed_attempts,
+        )
+        self.run.write_results(self.result)
+        return self.result
 
 
 def _transient(exc: Exception) -> bool:
@@ -141,23 +192,17 @@ def _fresh(folder: Path) -> Path:
 
 
 def _transcript(context: TrialContext, name: str) -> Path:
-    path = context.run_dir / "transcripts" / f"{name}.jsonl"
-    path.parent.mkdir(exist_ok=True)
+    path = context.run.transcript(name)
     path.unlink(missing_ok=True)
     return path
 
 
-def load_task_node(state: TrialState, runtime: Any) -> TrialState:
-    context: TrialContext = runtime.context
-    context.on_event({"step": "load_task", "task": context.task.id})
-    return {"steps": {"load_task": "done"}}
-
-
-def build_node(state: TrialState, runtime: Any) -> TrialState:
-    context: TrialContext = runtime.context
+def build_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialState:
+    """The builder builds the codebase in original/ and keeps its journal."""
+    context = runtime.context
     config = context.config
-    context.on_event({"step": "build", "model": context.builder.id})
-    workspace = Workspace(_fresh(context.run_dir / "original"))
+    context.on_event(AgentStarted("build", context.builder.id))
+    workspace = Workspace(_fresh(context.run.original))
     journal = Journal(
         task=context.task.id, style=config.journal_style, code_policy=config.code_policy
     )
@@ -191,35 +236,35 @@ def build_node(state: TrialState, runtime: Any) -> TrialState:
     }
 
 
-def seal_journal_node(state: TrialState, runtime: Any) -> TrialState:
-    context: TrialContext = runtime.context
+def seal_journal_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialState:
+    """The journal is sealed: from here on it is what the regenerators get."""
+    context = runtime.context
     journal = Journal.load(context.run_dir)
     journal.sealed = True
     journal.save(context.run_dir)
-    context.on_event({"step": "seal_journal", "entries": len(journal.entries)})
+    context.on_event(JournalSealed(len(journal.entries)))
     return {"steps": {"seal_journal": "done"}}
 
 
-def fan_out(state: TrialState, runtime: Any) -> list[Any]:
+def fan_out(state: TrialState, runtime: Runtime[TrialContext]) -> list[Send]:
     """One regenerate branch per arm."""
-    from langgraph.types import Send
-
-    context: TrialContext = runtime.context
+    context = runtime.context
     config = context.config
     build_cost = (state.get("build") or {}).get("usage", {}).get("cost_usd")
     budget = arm_budget(config.max_cost_usd, build_cost, len(config.arms))
     return [Send("regenerate", ArmInput(arm=arm, budget=budget)) for arm in config.arms]
 
 
-def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
-    context: TrialContext = runtime.context
+def regenerate_node(state: ArmInput, runtime: Runtime[TrialContext]) -> TrialState:
+    """One arm's regenerator rebuilds the codebase from what its arm gives it."""
+    context = runtime.context
     arm = state["arm"]
     model = context.regenerators[arm]
-    context.on_event({"step": f"regenerate:{arm}", "model": model.id})
-    workspace = Workspace(_fresh(context.run_dir / "regenerated" / arm))
+    context.on_event(AgentStarted(f"regenerate:{arm}", model.id))
+    workspace = Workspace(_fresh(context.run.regenerated(arm)))
     toolbox = Toolbox(workspace, context.sandbox, commit_label=lambda: f"regenerate, arm {arm}")
     limits = _limits(context, model, state.get("budget"))
-    journal_md = (context.run_dir / "journal.md").read_text(encoding="utf-8")
+    journal_md = context.run.file(RunDir.JOURNAL_MD).read_text(encoding="utf-8")
     system = regenerator_prompt(
         arm, task_prompt=context.task.spec.prompt, journal_md=journal_md, limits=limits.describe()
     )
@@ -243,75 +288,65 @@ def regenerate_node(state: ArmInput, runtime: Any) -> TrialState:
     }
 
 
-def analyze_node(state: TrialState, runtime: Any) -> TrialState:
-    context: TrialContext = runtime.context
+def analyze_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialState:
+    """The hidden tests on every codebase, then each arm compared with the original."""
+    context = runtime.context
     hidden = context.task.hidden_tests
     started = time.monotonic()
     # The reference fixes which tests exist, so a codebase that breaks collection still counts them.
     expected, _ = hidden.collect(context.sandbox)
     collect_s = time.monotonic() - started
-    codebases = {"original": context.run_dir / "original"}
-    codebases |= {arm: context.run_dir / "regenerated" / arm for arm in context.config.arms}
-    tests: dict[str, dict[str, Any]] = {}
+    codebases = {"original": context.run.original}
+    codebases |= {arm: context.run.regenerated(arm) for arm in context.config.arms}
+    runs: dict[str, HiddenTestRun] = {}
     for name, folder in codebases.items():
-        context.on_event({"step": "analyze", "codebase": name})
-        run = hidden.run(folder, expected, context.sandbox)
-        tests[name] = run.model_dump(mode="json")
-        context.on_event({"step": "analyze", "codebase": name, "pass_rate": run.pass_rate})
-    _write_analysis(context, tests)
+        context.on_event(TestsStarted(name))
+        runs[name] = hidden.run(folder, expected, context.sandbox)
+        context.on_event(TestsFinished(name, runs[name].pass_rate))
+    context.analyses = _compare(context, runs)
+    context.run.write_analysis(context.analyses)
     timings = {"collect_hidden_tests": collect_s, "analyze": time.monotonic() - started}
+    tests = {name: run.model_dump(mode="json") for name, run in runs.items()}
     return {"tests": tests, "steps": {"analyze": "done"}, "timings": timings}
 
 
-def _write_analysis(context: TrialContext, tests: dict[str, dict[str, Any]]) -> None:
-    """analysis.json: the full comparison of the original with each arm's regeneration."""
-    journal = (context.run_dir / "journal.md").read_text(encoding="utf-8")
-    original = HiddenTestRun.model_validate(tests["original"])
+def _compare(context: TrialContext, runs: dict[str, HiddenTestRun]) -> dict[str, AnalysisResult]:
+    """Per arm, the full comparison of the original with that arm's regeneration."""
+    journal = context.run.file(RunDir.JOURNAL_MD).read_text(encoding="utf-8")
     results = {}
     for arm in context.config.arms:
-        context.on_event({"step": "analyze", "codebase": arm, "comparing": True})
-        runs = (original, HiddenTestRun.model_validate(tests[arm]))
-        result = analyze(
-            context.run_dir / "original",
-            context.run_dir / "regenerated" / arm,
-            test_runs=runs,
+        context.on_event(Comparing(arm))
+        results[arm] = analyze(
+            context.run.original,
+            context.run.regenerated(arm),
+            test_runs=(runs["original"], runs[arm]),
             journal=journal,
         )
-        results[arm] = result.model_dump(mode="json")
-    path = context.run_dir / "analysis.json"
-    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
 
 
-def write_results_node(state: TrialState, runtime: Any) -> TrialState:
-    context: TrialContext = runtime.context
-    from experiments._rundir import write_results
-
+def write_results_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialState:
+    """results.json and usage.json of the completed trial."""
+    context = runtime.context
     done = {**state.get("steps", {}), "write_results": "done"}
-    write_results(
-        context.run_dir,
-        {**state, "steps": done},
-        status="completed",
-        failed_attempts=context.failed_attempts,
-    )
-    context.on_event({"step": "write_results"})
+    context.finish({**state, "steps": done}, "completed")
+    context.on_event(ResultsWritten(str(context.run_dir)))
     return {"steps": {"write_results": "done"}}
 
 
-def build_graph(checkpointer: Any) -> Any:
+def build_graph(checkpointer: SqliteSaver | None) -> CompiledStateGraph[Any, Any, Any, Any]:
     """The compiled workflow graph."""
     from langgraph.graph import END, START, StateGraph
     from langgraph.types import RetryPolicy
 
     retry = RetryPolicy(max_attempts=3, retry_on=_transient)
     graph = StateGraph(TrialState, context_schema=TrialContext)
-    graph.add_node("load_task", load_task_node)
     graph.add_node("build", build_node, retry_policy=retry)
     graph.add_node("seal_journal", seal_journal_node)
-    graph.add_node("regenerate", regenerate_node, retry_policy=retry)
+    graph.add_node("regenerate", regenerate_node, retry_policy=retry)  # type: ignore[arg-type]
     graph.add_node("analyze", analyze_node)
     graph.add_node("write_results", write_results_node)
-    graph.add_edge(START, "load_task")
-    graph.add_edge("load_task", "build")
+    graph.add_edge(START, "build")
     graph.add_edge("build", "seal_journal")
     graph.add_conditional_edges("seal_journal", fan_out, ["regenerate"])
     graph.add_edge("regenerate", "analyze")
@@ -320,14 +355,9 @@ def build_graph(checkpointer: Any) -> Any:
     return graph.compile(checkpointer=checkpointer)
 
 
-def checkpointer(run_dir: Path) -> Any:
+def checkpointer(run: RunDir) -> SqliteSaver:
     """The run's SQLite checkpointer (langgraph-checkpoint-sqlite)."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    connection = sqlite3.connect(run_dir / CHECKPOINT_FILE, check_same_thread=False)
+    connection = sqlite3.connect(run.file(RunDir.CHECKPOINT), check_same_thread=False)
     return SqliteSaver(connection)
-
-
-def as_agent_run(data: dict[str, Any] | None) -> AgentRun | None:
-    """An AgentRun back from checkpointed state."""
-    return AgentRun.model_validate(data) if data else None

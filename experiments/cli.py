@@ -6,23 +6,23 @@ Heavy modules (pydantic models, LangChain, llama.cpp) are imported inside comman
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from usererrors import cli_errors
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from agents.models import ModelCheck
+    from experiments import EventHandler, ProgressEvent
     from experiments._check import TaskCheck
     from experiments._results import TrialResult
     from experiments._tasks import LoadedTask
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 USER_ERROR_EXIT = 2
 
@@ -121,24 +121,6 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
 
 
-def user_errors(command: F) -> F:
-    """Turn the project's errors into one line on stderr and exit code 2, without a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from agents import AgentsError
-        from experiments._errors import ExperimentsError
-        from sandbox import SandboxError
-
-        try:
-            return command(*args, **kwargs)
-        except (AgentsError, ExperimentsError, SandboxError) as exc:
-            _console(stderr=True).print(f"[red]error:[/red] {_esc(exc)}", markup=True)
-            raise typer.Exit(USER_ERROR_EXIT) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
@@ -157,16 +139,16 @@ def root(
 
 
 @app.command("run")
-@user_errors
+@cli_errors
 def run(
     ctx: typer.Context,
     task: Annotated[str, typer.Argument(help="The task: a task.yaml, its folder, or a task id.")],
     builder_model: Annotated[
         str, typer.Option("--builder-model", help="provider/model of the builder.")
-    ] = "local/gemma-3-270m",
+    ] = "local/qwen2.5-coder-1.5b",
     regenerator_model: Annotated[
         str, typer.Option("--regenerator-model", help="provider/model of the regenerator.")
-    ] = "local/gemma-3-270m",
+    ] = "local/qwen2.5-coder-1.5b",
     arms: Annotated[
         str, typer.Option("--arms", help="Comma-separated: journal, prompt, journal+prompt, none.")
     ] = "journal,prompt",
@@ -198,8 +180,7 @@ def run(
     executor: Executor = "local",
 ) -> None:
     """Run the experiment: on one task (task.yaml), or on a whole matrix (experiment.yaml)."""
-    from experiments._matrix import check_executor, is_experiment_file, new_experiment_dir
-    from experiments._runner import run_experiment
+    from experiments import check_executor, is_experiment_file, new_experiment_dir, run_trials
 
     if is_experiment_file(Path(task)):
         _warn_ignored(ctx, MATRIX_FLAGS, f"{task} sets these itself, so they are ignored")
@@ -211,7 +192,7 @@ def run(
 
     _warn_ignored(ctx, EXPERIMENT_FLAGS, "ignored for a single task (used by experiment.yaml)")
     with _progress() as on_event:
-        results = run_experiment(
+        results = run_trials(
             task,
             builder_model=builder_model,
             regenerator_model=regenerator_model,
@@ -235,7 +216,7 @@ def run(
 
 
 @app.command("resume")
-@user_errors
+@cli_errors
 def resume(
     ctx: typer.Context,
     run_dir: Annotated[
@@ -246,23 +227,22 @@ def resume(
     executor: Executor = "local",
 ) -> None:
     """Continue a killed or interrupted run (or experiment) from its last completed step."""
-    from experiments._matrix import EXPERIMENT_FILE
-    from experiments._runner import resume_run
+    from experiments import ExperimentDir, resume_trial
 
-    if (run_dir / EXPERIMENT_FILE).is_file():
+    if ExperimentDir.holds_experiment(run_dir):
         _run_matrix(run_dir, max_concurrency=max_concurrency, max_cost=max_cost, executor=executor)
         return
     why = "ignored when resuming a single run (its run.yaml holds its settings)"
     _warn_ignored(ctx, ("max_cost", *EXPERIMENT_FLAGS), why)
     with _progress(run_dir) as on_event:
-        result = resume_run(run_dir, on_event=on_event)
+        result = resume_trial(run_dir, on_event=on_event)
     _print_trial(result)
     if result.status != "completed":
         raise typer.Exit(1)
 
 
 @app.command("retry")
-@user_errors
+@cli_errors
 def retry(
     experiment_dir: Annotated[Path, typer.Argument(help="An experiment directory.")],
     failed: Annotated[
@@ -293,17 +273,17 @@ def _run_matrix(
     retry_failed: bool = False,
     executor: str = "local",
 ) -> None:
-    from experiments._matrix import EXPERIMENT_FILE, check_executor, run_matrix
+    from experiments import ExperimentDir, check_executor, run_experiment
 
-    if not (folder / EXPERIMENT_FILE).is_file():
+    if not ExperimentDir.holds_experiment(folder):
         from experiments._errors import ExperimentsError
 
         raise ExperimentsError(
-            f"{folder / EXPERIMENT_FILE}: not found; fix: give an experiment dir"
+            f"{ExperimentDir(folder).spec}: not found; fix: give an experiment dir"
         )
     check_executor(executor)
     with _matrix_view(folder) as on_progress:
-        progress = run_matrix(
+        progress = run_experiment(
             folder,
             max_concurrency=max_concurrency,
             max_cost=max_cost,
@@ -363,7 +343,7 @@ def _live_line(console: Console) -> Iterator[Callable[[str], None]]:
 
 
 @app.command("analyze")
-@user_errors
+@cli_errors
 def analyze(
     original: Annotated[Path, typer.Argument(help="The original codebase (a folder).")],
     regenerated: Annotated[Path, typer.Argument(help="The codebase to compare with it.")],
@@ -390,7 +370,7 @@ def analyze(
 
 
 @app.command("report")
-@user_errors
+@cli_errors
 def report(
     runs_dir: Annotated[
         Path, typer.Argument(help="A run directory, or a folder of them (e.g. runs/).")
@@ -406,7 +386,7 @@ def report(
 
 
 @app.command("post")
-@user_errors
+@cli_errors
 def post(
     runs_dir: Annotated[Path, typer.Argument(help="A folder of run directories (e.g. runs/).")],
     model: Annotated[
@@ -415,18 +395,14 @@ def post(
     ] = None,
 ) -> None:
     """Draft a Markdown post from the results (post.md): every number comes from the results."""
-    from experiments.reports import PostRejected, write_post
+    from experiments import write_post
 
-    try:
-        path = write_post(runs_dir, model=model)
-    except PostRejected as exc:
-        _console(stderr=True).print(f"[red]rejected:[/red] {_esc(exc)}", markup=True)
-        raise typer.Exit(1) from None
+    path = write_post(runs_dir, model=model)  # a rejected polish: one line, exit 1
     _console().print(f"wrote {_esc(path)}")
 
 
 @tasks_app.command("list")
-@user_errors
+@cli_errors
 def tasks_list(tasks_dir: TasksDir = None, json: JsonFlag = False) -> None:
     """List the tasks: id, title, difficulty and number of hidden tests."""
     from experiments._tasks import list_tasks
@@ -443,7 +419,7 @@ def tasks_list(tasks_dir: TasksDir = None, json: JsonFlag = False) -> None:
 
 
 @tasks_app.command("show")
-@user_errors
+@cli_errors
 def tasks_show(
     task: Annotated[str, typer.Argument(help="Task id, task folder or task.yaml.")],
     tasks_dir: TasksDir = None,
@@ -460,7 +436,7 @@ def tasks_show(
 
 
 @tasks_app.command("check")
-@user_errors
+@cli_errors
 def tasks_check(
     tasks: Annotated[
         list[str] | None, typer.Argument(help="Task ids or folders (default: every task).")
@@ -505,9 +481,9 @@ def models_list() -> None:
 
 
 @models_app.command("check")
-@user_errors
+@cli_errors
 def models_check(
-    model: Annotated[str, typer.Argument(help="provider/model, e.g. local/gemma-3-270m.")],
+    model: Annotated[str, typer.Argument(help="provider/model, e.g. local/qwen2.5-coder-1.5b.")],
     base_url: Annotated[
         str | None,
         typer.Option("--base-url", help="Server URL (openai-compatible, openai, anthropic)."),
@@ -540,7 +516,7 @@ def models_check(
 
 # --- response cache sub-app ---
 @cache_app.command("stats")
-@user_errors
+@cli_errors
 def cache_stats(path: CachePath = None, json: JsonFlag = False) -> None:
     """Show how many replies the cache holds, per model, and its size."""
     from rich.table import Table
@@ -561,7 +537,7 @@ def cache_stats(path: CachePath = None, json: JsonFlag = False) -> None:
 
 
 @cache_app.command("clear")
-@user_errors
+@cli_errors
 def cache_clear(
     path: CachePath = None,
     model: Annotated[
@@ -583,26 +559,29 @@ def cache_clear(
 
 
 @contextmanager
-def _progress(run_dir: Path | None = None) -> Iterator[Callable[[dict[str, Any]], None]]:
+def _progress(run_dir: Path | None = None) -> Iterator[EventHandler]:
     """Print workflow events as they come; on Ctrl-C, say how to resume."""
+    from agents import ToolEvent
+    from experiments import AgentStarted, JournalSealed, TestsFinished, TrialStarted
+
     console = _console()
     state = {"run_dir": str(run_dir) if run_dir else None}
 
-    def on_event(event: dict[str, Any]) -> None:
-        if "run_dir" in event:
-            state["run_dir"] = event["run_dir"]
-            where = _esc(event["run_dir"])
-            console.print(f"[bold]trial {event['trial']}/{event['of']}[/bold] → {where}")
-        elif "tool" in event:
-            mark = "[red]✗[/red]" if event["error"] else "·"
-            what = _esc(f"{event['role']} turn {event['turn']}: {event['tool']} {event['target']}")
-            console.print(f"  {mark} {what}  [dim]({event['output_tokens']} output tokens)[/dim]")
-        elif "pass_rate" in event:
-            console.print(f"  hidden tests on {_esc(event['codebase'])}: {event['pass_rate']:.0%}")
-        elif "model" in event:
-            console.print(f"[cyan]{_esc(event['step'])}[/cyan] with {_esc(event['model'])}")
-        elif event.get("step") == "seal_journal":
-            console.print(f"[cyan]seal_journal[/cyan]: {event['entries']} entries")
+    def on_event(event: ProgressEvent) -> None:
+        if isinstance(event, TrialStarted):
+            state["run_dir"] = event.run_dir
+            where = _esc(event.run_dir)
+            console.print(f"[bold]trial {event.trial}/{event.of}[/bold] → {where}")
+        elif isinstance(event, ToolEvent):
+            mark = "[red]✗[/red]" if event.error else "·"
+            what = _esc(f"{event.role} turn {event.turn}: {event.tool} {event.target}")
+            console.print(f"  {mark} {what}  [dim]({event.output_tokens} output tokens)[/dim]")
+        elif isinstance(event, TestsFinished):
+            console.print(f"  hidden tests on {_esc(event.codebase)}: {event.pass_rate:.0%}")
+        elif isinstance(event, AgentStarted):
+            console.print(f"[cyan]{_esc(event.step)}[/cyan] with {_esc(event.model)}")
+        elif isinstance(event, JournalSealed):
+            console.print(f"[cyan]seal_journal[/cyan]: {event.entries} entries")
 
     try:
         yield on_event

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -51,6 +52,8 @@ class Inputs:
     environment: str | None = None
     image: str | None = None
     endpoint: str | None = None
+    runner: str | None = None
+    model_serving: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -101,11 +104,24 @@ def _given(inputs: Inputs) -> dict[str, Any]:
         "environment": inputs.environment,
         "image": inputs.image,
         "endpoint": inputs.endpoint,
+        "runner": inputs.runner,
+        "model_serving": inputs.model_serving,
     }
-    if inputs.cloud == "aws" and inputs.project:
-        raise InfraError("--project is for --cloud gcp; fix: leave it out for aws")
+    if inputs.cloud == "aws":
+        for flag, value in (
+            ("--project", inputs.project),
+            ("--runner", inputs.runner),
+            ("--model-serving", inputs.model_serving),
+        ):
+            if value:
+                raise InfraError(f"{flag} is for --cloud gcp; fix: leave it out for aws")
     if inputs.cloud == "gcp" and inputs.endpoint:
         raise InfraError("--endpoint is for --cloud aws; fix: leave it out for gcp")
+    if "enable_model_server" in inputs.extra:
+        raise InfraError(
+            "--var enable_model_server: replaced by --model-serving; fix: pass --model-serving "
+            "cloud_run (vLLM on a Cloud Run GPU) or vertex (a Vertex AI endpoint)"
+        )
     return {k: v for k, v in given.items() if v is not None} | inputs.extra
 
 
@@ -116,6 +132,8 @@ def _validate(cloud: str, variables: Mapping[str, Any]) -> None:
         cloud=cloud,
         region=variables["region"],
         project_id=variables.get("project_id", "") if cloud == "gcp" else "",
+        runner=variables.get("runner", "cloud_run"),
+        model_serving=variables.get("model_serving", "none"),
     )
     try:
         conventions.validate()
@@ -125,6 +143,20 @@ def _validate(cloud: str, variables: Mapping[str, Any]) -> None:
         flag = field.replace("project_id", "project").replace("_", "-")
         problem, _, fix = rest.partition("; ")
         raise InfraError(f"--{flag}:{problem}; fix: {fix}") from None
+
+
+def expect(deployment: Deployment, runner: str | None, model_serving: str | None) -> None:
+    """InfraError when --runner or --model-serving names another than the deployment's."""
+    for flag, key, given, default in (
+        ("--runner", "runner", runner, "cloud_run"),
+        ("--model-serving", "model_serving", model_serving, "none"),
+    ):
+        actual = deployment.variables.get(key, default)
+        if given is not None and given != actual:
+            raise InfraError(
+                f"{flag} {given}: the deployment in {deployment.state_dir} has {key} {actual}; "
+                f"fix: leave {flag} out, or change it with `experiment cloud up {flag} {given}`"
+            )
 
 
 def check_credentials(cloud: str) -> None:
@@ -178,9 +210,10 @@ def next_steps(deployment: Deployment, found: Mapping[str, Any]) -> list[str]:
     return [*steps, "experiment cloud run experiment.yaml --wait", "experiment cloud pull"]
 
 
-def down(state_dir: Path) -> None:
+def down(state_dir: Path, *, runner: str | None = None, model_serving: str | None = None) -> None:
     """Destroy everything the deployment in `state_dir` created."""
     deployment = Deployment.load(state_dir)
+    expect(deployment, runner, model_serving)
     terraform = terraform_for(deployment)
     terraform.init(TERRAFORM_DIR)
     terraform.destroy()
@@ -201,7 +234,7 @@ def deployed_outputs(deployment: Deployment) -> dict[str, Any]:
     return found
 
 
-# --- starting a run and fetching results (Cloud Run Jobs, through gcloud) ---
+# --- starting a run and fetching results (Cloud Run Jobs through gcloud, GKE through kubectl) ---
 
 
 def find_gcloud() -> str:
@@ -214,7 +247,7 @@ def find_gcloud() -> str:
 
 def image_experiment(experiment: Path, context: Path) -> tuple[str, int]:
     """The experiment.yaml as the image sees it (task paths under /app) and its trial count."""
-    from experiments._matrix import expand, load_experiment, task_files
+    from experiments import expand, load_experiment, task_files
 
     spec = load_experiment(experiment)
     tasks = []
@@ -232,18 +265,23 @@ def image_experiment(experiment: Path, context: Path) -> tuple[str, int]:
     return yaml.safe_dump(data, sort_keys=False), trials
 
 
-def run_commands(
-    found: Mapping[str, Any], remote_name: str, local_file: Path, tasks: int, *, wait: bool
-) -> list[list[str]]:
-    """The gcloud commands that upload the experiment and execute the job on it."""
-    project, region = found["project_id"], found["region"]
-    upload = [
+def upload_command(found: Mapping[str, Any], remote_name: str, local_file: Path) -> list[str]:
+    """gcloud's upload of the experiment file to the bucket's experiments/ folder."""
+    return [
         "storage",
         "cp",
         str(local_file),
         f"gs://{found['bucket']}/experiments/{remote_name}",
-        f"--project={project}",
+        f"--project={found['project_id']}",
     ]
+
+
+def run_commands(
+    found: Mapping[str, Any], remote_name: str, local_file: Path, tasks: int, *, wait: bool
+) -> list[list[str]]:
+    """The gcloud commands that upload the experiment and execute the Cloud Run job on it."""
+    project, region = found["project_id"], found["region"]
+    upload = upload_command(found, remote_name, local_file)
     execute = [
         "run",
         "jobs",
@@ -258,15 +296,23 @@ def run_commands(
 
 
 def cloud_run(
-    state_dir: Path, experiment: Path, *, tasks: int | None, context: Path, wait: bool
+    state_dir: Path,
+    experiment: Path,
+    *,
+    tasks: int | None,
+    context: Path,
+    wait: bool,
+    runner: str | None = None,
+    model_serving: str | None = None,
 ) -> list[list[str]]:
     """Upload the experiment to the bucket and start one job execution over its trials."""
     deployment = Deployment.load(state_dir)
     if deployment.cloud != "gcp":
         raise InfraError(
-            "`experiment cloud run` starts Cloud Run Jobs (--cloud gcp); fix: on AWS start the "
-            "task definition with `aws ecs run-task` (the AWS module is a parity module)"
+            "`experiment cloud run` starts Cloud Run or GKE Jobs (--cloud gcp); fix: on AWS start "
+            "the task definition with `aws ecs run-task` (the AWS module is a parity module)"
         )
+    expect(deployment, runner, model_serving)
     found = deployed_outputs(deployment)
     text, trials = image_experiment(experiment, context)
     gcloud = find_gcloud()
@@ -275,9 +321,45 @@ def cloud_run(
     with tempfile.TemporaryDirectory() as folder:
         local = Path(folder) / remote_name
         local.write_text(text, encoding="utf-8")
+        if found.get("runner", "cloud_run") == "gke":
+            return _run_on_gke(deployment, found, (local, remote_name), tasks or trials, wait)
         commands = run_commands(found, remote_name, local, tasks or trials, wait=wait)
         for command in commands:
             _gcloud(gcloud, command)
+    return commands
+
+
+def job_name(prefix: str, remote_name: str) -> str:
+    """A GKE Job's name (a DNS label of at most 63 characters) for an uploaded experiment file."""
+    stem = re.sub(r"[^a-z0-9-]+", "-", remote_name.removesuffix(".yaml").lower()).strip("-")
+    return f"{prefix}-{stem}"[:63].rstrip("-")
+
+
+def _run_on_gke(
+    deployment: Deployment,
+    found: Mapping[str, Any],
+    experiment: tuple[Path, str],
+    tasks: int,
+    wait: bool,
+) -> list[list[str]]:
+    """Upload the experiment, then apply an indexed Job of `tasks` pods and wait if asked."""
+    from infra import _gke
+
+    local, remote_name = experiment
+    gcloud = find_gcloud()
+    upload = upload_command(found, remote_name, local)
+    _gcloud(gcloud, upload)
+    name = job_name(found["namespace"], remote_name)
+    shape = _gke.job_shape(
+        deployment.variables, name, f"{BUCKET_MOUNT}/experiments/{remote_name}", tasks
+    )
+    kubeconfig = deployment.state_dir / "kubeconfig"
+    commands = [
+        upload,
+        *_gke.apply_job(found, shape, kubeconfig, lambda a, e: _gcloud(gcloud, a, e)),
+    ]
+    if wait:
+        _gke.wait_for_job(found, name, kubeconfig)
     return commands
 
 
@@ -287,9 +369,12 @@ def pull_command(found: Mapping[str, Any], out: Path) -> list[str]:
     return ["storage", "rsync", "--recursive", source, str(out), f"--project={found['project_id']}"]
 
 
-def pull(state_dir: Path, out: Path) -> int:
+def pull(
+    state_dir: Path, out: Path, *, runner: str | None = None, model_serving: str | None = None
+) -> int:
     """Copy the bucket's runs/ into `out`; returns how many files (AWS) or 0 (gcloud prints)."""
     deployment = Deployment.load(state_dir)
+    expect(deployment, runner, model_serving)
     found = deployed_outputs(deployment)
     out.mkdir(parents=True, exist_ok=True)
     if deployment.cloud == "aws":
@@ -313,8 +398,8 @@ def _pull_s3(bucket: str, variables: Mapping[str, Any], out: Path) -> int:
     return copied
 
 
-def _gcloud(binary: str, args: list[str]) -> None:
-    code = subprocess.run([binary, *args], check=False).returncode
+def _gcloud(binary: str, args: list[str], env: Mapping[str, str] | None = None) -> None:
+    code = subprocess.run([binary, *args], env=env, check=False).returncode
     if code != 0:
         raise InfraError(
             f"gcloud {' '.join(args[:3])} failed (exit {code}); fix: see gcloud's message above"

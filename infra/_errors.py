@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from experiments._errors import ExperimentsError
+from usererrors import RegenlabError
 
 
-class InfraError(ExperimentsError):
+class InfraError(RegenlabError):
     """A cloud command cannot go on: bad input, a missing tool, missing credentials."""

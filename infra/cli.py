@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from experiments._companion import user_errors
+from usererrors import cli_errors
 
 if TYPE_CHECKING:
     from infra._deploy import Inputs
 
 cloud_app = typer.Typer(
-    help="Run experiments on GCP (Cloud Run Jobs) or AWS: plan, up, down, run, pull.",
+    help="Run experiments on GCP (Cloud Run Jobs or GKE) or AWS: plan, up, down, run, pull.",
     no_args_is_help=True,
 )
 
@@ -44,6 +44,22 @@ Endpoint = Annotated[
     str | None,
     typer.Option("--endpoint", help="AWS only: send every AWS API call to this URL (moto)."),
 ]
+Runner = Annotated[
+    str | None,
+    typer.Option(
+        "--runner",
+        help="GCP: cloud_run (a Cloud Run job) or gke (a Job on GKE Autopilot) [default: "
+        "cloud_run]; run, pull and down check it against the deployment.",
+    ),
+]
+ModelServing = Annotated[
+    str | None,
+    typer.Option(
+        "--model-serving",
+        help="GCP: none, cloud_run (vLLM on a Cloud Run GPU) or vertex (a Vertex AI endpoint) "
+        "[default: none]; run, pull and down check it against the deployment.",
+    ),
+]
 Vars = Annotated[
     list[str] | None,
     typer.Option("--var", help="Any module variable, KEY=VALUE (e.g. task_count=4); repeatable."),
@@ -59,12 +75,14 @@ def _inputs(
     image: str | None,
     endpoint: str | None,
     var: list[str] | None,
+    serving: tuple[str | None, str | None] = (None, None),
 ) -> Inputs:
     from infra._deploy import Inputs, parse_vars
     from infra._errors import InfraError
 
     if cloud not in ("gcp", "aws"):
         raise InfraError(f"--cloud {cloud!r}: unknown cloud; fix: use gcp or aws")
+    runner, model_serving = serving
     return Inputs(
         cloud,  # type: ignore[arg-type]  # checked just above
         project,
@@ -73,6 +91,8 @@ def _inputs(
         environment,
         image,
         endpoint,
+        runner,
+        model_serving,
         parse_vars(var or []),
     )
 
@@ -84,7 +104,7 @@ def _state(state_dir: Path | None, cloud: str) -> Path:
 
 
 @cloud_app.command("plan")
-@user_errors
+@cli_errors
 def plan(
     cloud: CloudOption = "gcp",
     project: Project = None,
@@ -93,6 +113,8 @@ def plan(
     environment: Environment = None,
     image: Image = None,
     endpoint: Endpoint = None,
+    runner: Runner = None,
+    model_serving: ModelServing = None,
     var: Vars = None,
     state_dir: StateDir = None,
     detailed_exitcode: Annotated[
@@ -105,14 +127,15 @@ def plan(
     from infra._deploy import deployment_for
     from infra._deploy import plan as run_plan
 
-    inputs = _inputs(cloud, project, region, name, environment, image, endpoint, var)
+    serving = (runner, model_serving)
+    inputs = _inputs(cloud, project, region, name, environment, image, endpoint, var, serving)
     deployment = deployment_for(inputs, _state(state_dir, cloud))
     code = run_plan(deployment, detailed_exitcode=detailed_exitcode, destroy=destroy)
     raise typer.Exit(code)
 
 
 @cloud_app.command("up")
-@user_errors
+@cli_errors
 def up(
     cloud: CloudOption = "gcp",
     project: Project = None,
@@ -121,14 +144,17 @@ def up(
     environment: Environment = None,
     image: Image = None,
     endpoint: Endpoint = None,
+    runner: Runner = None,
+    model_serving: ModelServing = None,
     var: Vars = None,
     state_dir: StateDir = None,
 ) -> None:
-    """Create (or update) everything: bucket, registry, secrets, service account, job."""
+    """Create (or update) everything: bucket, registry, secrets, accounts, the job or cluster."""
     from infra._deploy import deployment_for, next_steps
     from infra._deploy import up as run_up
 
-    inputs = _inputs(cloud, project, region, name, environment, image, endpoint, var)
+    serving = (runner, model_serving)
+    inputs = _inputs(cloud, project, region, name, environment, image, endpoint, var, serving)
     deployment = deployment_for(inputs, _state(state_dir, cloud))
     found = run_up(deployment)
     typer.echo(f"deployed; its state is in {deployment.state_dir}")
@@ -140,18 +166,23 @@ def up(
 
 
 @cloud_app.command("down")
-@user_errors
-def down(cloud: CloudOption = "gcp", state_dir: StateDir = None) -> None:
+@cli_errors
+def down(
+    cloud: CloudOption = "gcp",
+    state_dir: StateDir = None,
+    runner: Runner = None,
+    model_serving: ModelServing = None,
+) -> None:
     """Destroy everything `up` created (the bucket's runs too: pull them first)."""
     from infra._deploy import down as run_down
 
     folder = _state(state_dir, cloud)
-    run_down(folder)
+    run_down(folder, runner=runner, model_serving=model_serving)
     typer.echo(f"destroyed the deployment in {folder}")
 
 
 @cloud_app.command("outputs")
-@user_errors
+@cli_errors
 def outputs(
     cloud: CloudOption = "gcp",
     state_dir: StateDir = None,
@@ -169,43 +200,57 @@ def outputs(
 
 
 @cloud_app.command("run")
-@user_errors
+@cli_errors
 def run(
     experiment: Annotated[Path, typer.Argument(help="An experiment.yaml.")],
     cloud: CloudOption = "gcp",
     state_dir: StateDir = None,
     tasks: Annotated[
         int | None,
-        typer.Option("--tasks", min=1, help="Job tasks to shard over [default: one per trial]."),
+        typer.Option(
+            "--tasks", min=1, help="Tasks (GKE: pods) to shard over [default: one per trial]."
+        ),
     ] = None,
     context: Annotated[
         Path, typer.Option("--context", help="The folder the image was built from.")
     ] = Path("."),
     wait: Annotated[bool, typer.Option("--wait", help="Wait until the job ends.")] = False,
+    runner: Runner = None,
+    model_serving: ModelServing = None,
 ) -> None:
     """Upload an experiment.yaml to the bucket and start the job on it, sharded over tasks."""
     from infra._deploy import cloud_run
 
-    cloud_run(_state(state_dir, cloud), experiment, tasks=tasks, context=context, wait=wait)
+    cloud_run(
+        _state(state_dir, cloud),
+        experiment,
+        tasks=tasks,
+        context=context,
+        wait=wait,
+        runner=runner,
+        model_serving=model_serving,
+    )
     typer.echo("started; fetch the results with: experiment cloud pull")
 
 
 @cloud_app.command("pull")
-@user_errors
+@cli_errors
 def pull(
     cloud: CloudOption = "gcp",
     state_dir: StateDir = None,
     out: Annotated[Path, typer.Option("--out", help="Local runs folder.")] = Path("runs"),
+    runner: Runner = None,
+    model_serving: ModelServing = None,
 ) -> None:
     """Copy the bucket's runs/ into a local folder; then `experiment report` it."""
     from infra._deploy import pull as run_pull
 
-    copied = run_pull(_state(state_dir, cloud), out)
+    copied = run_pull(_state(state_dir, cloud), out, runner=runner, model_serving=model_serving)
     typer.echo(f"pulled{f' {copied} files' if copied else ''} into {out}")
 
 
 @cloud_app.command("task")
-@user_errors
+@cli_errors
 def task(
     experiment: Annotated[Path, typer.Argument(help="The experiment.yaml (in the bucket).")],
     bucket_dir: Annotated[
@@ -217,17 +262,18 @@ def task(
     ] = None,
     max_concurrency: Annotated[int, typer.Option("--max-concurrency", min=1)] = 4,
 ) -> None:
-    """Run this Cloud Run task's shard of an experiment (the runner image's job command)."""
+    """Run this task's shard of an experiment (the runner image's command on Cloud Run or GKE)."""
     from infra._errors import InfraError
     from infra._identity import authorize_model_server
-    from infra._task import RUNS_DIR_ENV, run_task, task_place
+    from infra._task import RUNS_DIR_ENV, load_secret_files, run_task, task_place
 
     from_env = os.environ.get(RUNS_DIR_ENV)
     folder = bucket_dir or (Path(from_env) if from_env else None)
     if folder is None:
         raise InfraError(f"no bucket folder; fix: pass --bucket-dir or set {RUNS_DIR_ENV}")
     place = task_place()
-    authorize_model_server()  # the optional vLLM service takes Google ID tokens only
+    load_secret_files()  # on GKE the API keys arrive as files
+    authorize_model_server()  # the optional model servers take Google tokens only
     progress = run_task(experiment, folder / "runs", place, max_concurrency=max_concurrency)
     typer.echo(
         f"{place.shard.label}: {progress.done + progress.skipped}/{progress.total} trials "

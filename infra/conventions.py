@@ -15,13 +15,21 @@ from typing import Final, TypedDict
 __all__ = [
     "AWS_REGIONS",
     "CLOUDS",
+    "CLOUD_RUN_GPU_REGIONS",
     "ENVIRONMENTS",
     "GCP_REGIONS",
+    "GKE_IP_RANGES",
+    "MODEL_SERVINGS",
+    "NODES_PROJECT_ROLE",
+    "RUNNERS",
     "RUNNER_ROLES",
     "SECRET_ENV",
     "SERVICES",
+    "VERTEX_MACHINES",
+    "VERTEX_PREDICTOR_PERMISSIONS",
     "Conventions",
     "Names",
+    "VertexMachine",
 ]
 
 CLOUDS: Final = ("gcp", "aws")
@@ -29,6 +37,22 @@ CLOUDS: Final = ("gcp", "aws")
 
 ENVIRONMENTS: Final = ("dev", "staging", "prod")
 """The allowed values of `environment`."""
+
+RUNNERS: Final = ("cloud_run", "gke")
+"""Where experiment tasks run on GCP: a Cloud Run job, or an indexed Job on GKE Autopilot."""
+
+MODEL_SERVINGS: Final = ("none", "cloud_run", "vertex")
+"""How an open model is served on GCP: not at all, vLLM on a Cloud Run GPU, or Vertex AI."""
+
+CLOUD_RUN_GPU_REGIONS: Final = (
+    "asia-south1",
+    "asia-southeast1",
+    "europe-west1",
+    "europe-west4",
+    "us-central1",
+    "us-east4",
+)
+"""Regions where Cloud Run offers the NVIDIA L4 GPU the cloud_run model server needs."""
 
 GCP_REGIONS: Final = (
     "africa-south1",
@@ -118,8 +142,40 @@ RUNNER_ROLES: Final[Mapping[str, str]] = {
     "secrets": "roles/secretmanager.secretAccessor",
     "repository": "roles/artifactregistry.reader",
     "model_server": "roles/run.invoker",
+    "workload_identity": "roles/iam.workloadIdentityUser",
 }
-"""The one role the runner's service account gets on each kind of resource (never project-wide)."""
+"""The one role the runner's service account gets on each kind of resource (never project-wide);
+`workload_identity` is granted on the runner's own account, to the GKE Job's Kubernetes account."""
+
+VERTEX_PREDICTOR_PERMISSIONS: Final = ("aiplatform.endpoints.predict",)
+"""The permissions of the custom role the runner holds on the Vertex AI endpoint."""
+
+NODES_PROJECT_ROLE: Final = "roles/container.defaultNodeServiceAccount"
+"""The only project-level role a deployment grants: GKE's least-privilege node role (write logs
+and metrics), to the GKE nodes' service account, never to the runner."""
+
+GKE_IP_RANGES: Final[Mapping[str, str]] = {
+    "nodes": "10.10.0.0/20",
+    "pods": "10.16.0.0/14",
+    "services": "10.20.0.0/20",
+}
+"""The GKE runner's subnet (nodes) and its secondary ranges (pods, services)."""
+
+
+class VertexMachine(TypedDict):
+    """The GPUs of a Vertex AI machine type."""
+
+    accelerator_type: str
+    accelerator_count: int
+
+
+VERTEX_MACHINES: Final[Mapping[str, VertexMachine]] = {
+    "g2-standard-12": VertexMachine(accelerator_type="NVIDIA_L4", accelerator_count=1),
+    "g2-standard-24": VertexMachine(accelerator_type="NVIDIA_L4", accelerator_count=2),
+    "a2-highgpu-1g": VertexMachine(accelerator_type="NVIDIA_TESLA_A100", accelerator_count=1),
+    "a2-ultragpu-1g": VertexMachine(accelerator_type="NVIDIA_A100_80GB", accelerator_count=1),
+}
+"""The machine types the vertex model server may use, with the GPUs each carries."""
 
 SERVICES: Final = (
     "artifactregistry.googleapis.com",
@@ -128,7 +184,10 @@ SERVICES: Final = (
     "secretmanager.googleapis.com",
     "storage.googleapis.com",
 )
-"""The Google APIs a GCP deployment enables."""
+"""The Google APIs every GCP deployment enables (`Conventions.services` adds the optional ones)."""
+
+GKE_SERVICES: Final = ("compute.googleapis.com", "container.googleapis.com")
+VERTEX_SERVICES: Final = ("aiplatform.googleapis.com",)
 
 SECRET_ENV: Final = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 """Environment variables the runner reads from the cloud's secret store."""
@@ -150,6 +209,14 @@ class Names(TypedDict):
     service_account: str
     job: str
     model_server: str
+    cluster: str
+    network: str
+    router: str
+    nat: str
+    nodes_service_account: str
+    namespace: str
+    kubernetes_service_account: str
+    vertex_predictor_role: str
     secrets: dict[str, str]
 
 
@@ -167,6 +234,10 @@ class Conventions:
     """A region of `cloud` (see `GCP_REGIONS`, `AWS_REGIONS`)."""
     project_id: str = ""
     """The Google Cloud project id; empty on AWS."""
+    runner: str = "cloud_run"
+    """One of `RUNNERS`; gke on GCP only."""
+    model_serving: str = "none"
+    """One of `MODEL_SERVINGS`; none on AWS, cloud_run only in `CLOUD_RUN_GPU_REGIONS`."""
     extra_labels: Mapping[str, str] = field(default_factory=dict)
     """Labels added to every resource; the standard labels win on a clash."""
 
@@ -190,8 +261,25 @@ class Conventions:
             service_account=f"{prefix}-runner",
             job=f"{prefix}-runner",
             model_server=f"{prefix}-vllm",
+            cluster=f"{prefix}-runner",
+            network=f"{prefix}-net",
+            router=f"{prefix}-router",
+            nat=f"{prefix}-nat",
+            nodes_service_account=f"{prefix}-nodes",
+            namespace=prefix,
+            kubernetes_service_account="runner",
+            # A custom role id allows letters, digits, '_' and '.' only.
+            vertex_predictor_role=f"{prefix.replace('-', '_')}_vertex_predictor",
             secrets=secrets,
         )
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The Google APIs this deployment enables, sorted."""
+        optional = (GKE_SERVICES if self.runner == "gke" else ()) + (
+            VERTEX_SERVICES if self.model_serving == "vertex" else ()
+        )
+        return tuple(sorted(SERVICES + optional))
 
     def labels(self, managed_by: str = "terraform") -> dict[str, str]:
         """The labels (GCP) or tags (AWS) every resource carries."""
@@ -201,6 +289,10 @@ class Conventions:
             "environment": self.environment,
             "managed-by": managed_by,
         }
+        if self.cloud == "gcp":
+            # The runner and the model serving are labels too, so that billing splits by them.
+            standard["runner"] = self.runner.replace("_", "-")
+            standard["model-serving"] = self.model_serving.replace("_", "-")
         return {**self.extra_labels, **standard}
 
     def validate(self) -> Conventions:
@@ -211,6 +303,8 @@ class Conventions:
             self._check_cloud,
             self._check_region,
             self._check_project_id,
+            self._check_runner,
+            self._check_model_serving,
             self._check_labels,
         ):
             check()
@@ -256,6 +350,29 @@ class Conventions:
             raise ValueError(
                 f"project_id: {self.project_id!r} is invalid; use 6-30 lowercase letters, digits "
                 "or hyphens, starting with a letter and not ending with a hyphen"
+            )
+
+    def _check_runner(self) -> None:
+        if self.runner not in RUNNERS:
+            raise ValueError(f"runner: {self.runner!r} is invalid; use one of {', '.join(RUNNERS)}")
+        if self.runner == "gke" and self.cloud != "gcp":
+            raise ValueError(
+                "runner: gke runs on GCP only; leave runner at cloud_run on aws (it runs on ECS "
+                "there)"
+            )
+
+    def _check_model_serving(self) -> None:
+        if self.model_serving not in MODEL_SERVINGS:
+            raise ValueError(
+                f"model_serving: {self.model_serving!r} is invalid; use one of "
+                f"{', '.join(MODEL_SERVINGS)}"
+            )
+        if self.model_serving != "none" and self.cloud != "gcp":
+            raise ValueError("model_serving: only GCP serves models; leave it none on aws")
+        if self.model_serving == "cloud_run" and self.region not in CLOUD_RUN_GPU_REGIONS:
+            raise ValueError(
+                f"model_serving: cloud_run needs a region with Cloud Run L4 GPUs, not "
+                f"{self.region!r}; use one of {', '.join(CLOUD_RUN_GPU_REGIONS)}"
             )
 
     def _check_labels(self) -> None:

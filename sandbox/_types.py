@@ -8,8 +8,10 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from usererrors import RegenlabError
 
-class SandboxError(Exception):
+
+class SandboxError(RegenlabError):
     """A sandbox that cannot run here (missing tool, refused namespace) or a bad request."""
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from experiments._yaml import load_model
+from usererrors import load_model
 from training._formulas import checks
 from training._report import ReportPaths, write_report
 from training._types import (

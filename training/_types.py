@@ -10,10 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from experiments._errors import ExperimentsError
+from usererrors import RegenlabError
 
 
-class TrainingError(ExperimentsError):
+class TrainingError(RegenlabError):
     """The training lab cannot go on: bad input, a missing package, a failed run.
 
     The message is one line that names what is wrong and the fix; the CLI prints it and exits 2.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from experiments._companion import user_errors
+from usererrors import cli_errors
 
 if TYPE_CHECKING:
     from training._compare import CompareConfig
@@ -35,7 +35,7 @@ OutOption = Annotated[Path, typer.Option("--out", help="Folder for the runs and 
 
 
 @train_app.command("memory")
-@user_errors
+@cli_errors
 def memory(
     params: Annotated[
         str, typer.Option("--params", help="Ψ, parameters: 7.5e9, 7.5B or 270M.")
@@ -111,7 +111,7 @@ def _summary(result: TrainResult) -> str:
 
 
 @train_app.command("run")
-@user_errors
+@cli_errors
 def run(
     strategy: Annotated[
         str,
@@ -140,7 +140,7 @@ def run(
 
 
 @train_app.command("compare")
-@user_errors
+@cli_errors
 def compare(
     config: ConfigOption = None,
     strategies: Annotated[

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from experiments._errors import ExperimentsError
+from usererrors import RegenlabError
 
 
-class VoiceError(ExperimentsError):
+class VoiceError(RegenlabError):
     """A missing model package or device, a bad script, or a run that could not finish.
 
-    The CLI prints it as one line and exits 2, like every ExperimentsError.
+    The CLI prints it as one line and exits 2, like every RegenlabError.
     """

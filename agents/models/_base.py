@@ -8,7 +8,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterator
 
-from agents._errors import AgentsError, ModelError
+from agents._errors import ModelError
 from agents.models._cache import CacheError, ResponseCache, cache_key
 from agents.models._limiter import ProviderLimiter, default_registry, is_rate_limit
 from agents.models._pricing import cost_usd
@@ -20,6 +20,7 @@ from agents.models._retry import (
     status_code_of,
 )
 from agents.models._types import GenerateConfig, Message, ModelResponse, RawReply, ToolSpec, Usage
+from usererrors import RegenlabError
 
 RetryHook = Callable[[BaseException, float], None]
 
@@ -88,7 +89,7 @@ class Model(ABC):
                 on_retry=self.on_retry,
                 outcome=outcome,
             )
-        except AgentsError:
+        except RegenlabError:
             raise
         except Exception as exc:
             raise self._failure(exc, outcome.retries) from exc
@@ -109,7 +110,7 @@ class Model(ABC):
         """
         try:
             yield from self._stream(messages, config or GenerateConfig())
-        except AgentsError:
+        except RegenlabError:
             raise
         except Exception as exc:
             raise self._failure(exc, 0) from exc

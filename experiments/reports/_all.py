@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.reports._summary import RESULTS_FILE, find_runs, write_experiment_report
+from experiments._rundir import RunDir
+from experiments.reports._summary import find_runs, write_experiment_report
 from experiments.reports._trial import write_trial_report
 
 
@@ -21,6 +22,6 @@ def write_reports(path: Path) -> list[Path]:
     summary = write_experiment_report(path)
     written: list[Path] = []
     for run in runs:
-        if (run / RESULTS_FILE).is_file():
+        if RunDir(run).has(RunDir.RESULTS):
             written += list(write_trial_report(run))
     return written + [p for p in summary if isinstance(p, Path)]

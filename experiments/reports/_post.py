@@ -43,6 +43,7 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel
 
@@ -50,7 +51,7 @@ from agents import gives_journal
 from agents.models import GenerateConfig, Message, Model, get_model
 from analysis import Estimate
 from experiments._errors import ExperimentsError
-from experiments._matrix import EXPERIMENT_FILE, load_experiment
+from experiments._spec import EXPERIMENT_FILE, load_experiment
 from experiments.reports._plots import FILE_NAMES, PLOTS
 from experiments.reports._summary import (
     METRIC,
@@ -59,7 +60,7 @@ from experiments.reports._summary import (
     ExperimentSummary,
     Group,
     MetricSummary,
-    RunRecord,
+    SummaryRun,
     completed_report,
     environment,
     fmt,
@@ -68,6 +69,7 @@ from experiments.reports._summary import (
     interval_excludes_zero,
     write_summary,
 )
+from usererrors import FAILED_EXIT
 
 POST_FILE = "post.md"
 REJECTED_FILE = "post.rejected.md"
@@ -98,8 +100,14 @@ SHOWN_MOVES = 5
 """Differences from the draft's number sequence named in a rejection."""
 
 
-class PostRejected(Exception):
-    """The polished post holds numbers (or code) that are not the draft's; the draft stands."""
+class PostRejected(ExperimentsError):
+    """The polished post holds numbers (or code) that are not the draft's; the draft stands.
+
+    Not a mistake of the user's: the command ran, and refused the model's text (exit 1).
+    """
+
+    exit_code: ClassVar[int] = FAILED_EXIT
+    label: ClassVar[str] = "rejected"
 
     def __init__(
         self,
@@ -276,7 +284,7 @@ def _group_texts(group: Group) -> Iterable[str]:
 def reproduction(summary: ExperimentSummary) -> Reproduction:
     """The `experiment run` commands that make these runs: an experiment directory's own
     experiment.yaml for the trials of a matrix, else a command rebuilt from each run.yaml."""
-    batches: dict[str, list[RunRecord]] = {}
+    batches: dict[str, list[SummaryRun]] = {}
     experiments: dict[Path, None] = {}  # an ordered set
     commands: list[str] = []
     for run in summary.runs:
@@ -318,7 +326,7 @@ def _experiment_command(folder: Path) -> str:
     return "\n".join([*remarks, " \\\n    ".join(lines)])
 
 
-def _command(runs: list[RunRecord]) -> str:
+def _command(runs: list[SummaryRun]) -> str:
     config = runs[0].config
     assert config is not None
     words = ["experiment", "run", _relative(config.task)]
@@ -344,14 +352,15 @@ def _command(runs: list[RunRecord]) -> str:
     return "\n".join([*_remarks(runs), " \\\n    ".join(lines)])
 
 
-def _remarks(runs: list[RunRecord]) -> list[str]:
+def _remarks(runs: list[SummaryRun]) -> list[str]:
     config = runs[0].config
     assert config is not None
     remarks = []
     seeds = sorted(run.config.seed for run in runs if run.config is not None)
     if seeds != list(range(len(seeds))):
         remarks.append(
-            f"# seeds {seeds}: run_experiment(..., seed=...) in Python (the CLI starts at 0)"
+            f"# seeds {seeds}: experiments.run_trials(..., seed=...) in Python "
+            "(the CLI starts at 0)"
         )
     if config.tokens_per_turn is not None:
         remarks.append(
@@ -363,7 +372,7 @@ def _remarks(runs: list[RunRecord]) -> list[str]:
     return remarks
 
 
-def _out(run: RunRecord) -> str:
+def _out(run: SummaryRun) -> str:
     return _relative(Path(run.run_dir).parent)
 
 

@@ -24,7 +24,6 @@ Decisions a reader of the summary should know:
 from __future__ import annotations
 
 import base64
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,17 +36,13 @@ from analysis import TOKENIZER, Estimate, arm_statistics, bootstrap_mean
 from analysis._stats import CONFIDENCE, RESAMPLES
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError
-from experiments._matrix import STATUS_FILE
 from experiments._results import TrialResult, usage_by_role
-from experiments._workflow import CHECKPOINT_FILE
-from usererrors import read_yaml
+from experiments._rundir import ExperimentDir, RunDir
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
 TEMPLATES = Path(__file__).with_name("templates")
-RUN_FILE = "run.yaml"
-RESULTS_FILE = "results.json"
 SHOWN_FAILURES = 3
 """Runs named, with their reasons, in the error for a folder with no completed trial."""
 ORIGINAL = "original"
@@ -128,7 +123,7 @@ class Group(BaseModel):
         )
 
 
-class RunRecord(BaseModel):
+class SummaryRun(BaseModel):
     """What run.yaml (and the results) say about how a completed run was made."""
 
     run_id: str
@@ -161,7 +156,7 @@ class ExperimentSummary(BaseModel):
 
     runs_dir: str
     groups: list[Group]
-    runs: list[RunRecord]
+    runs: list[SummaryRun]
     """The completed runs, sorted by run id."""
     not_completed: list[NotCompleted]
     notes: list[str]
@@ -223,7 +218,7 @@ def run_dirs(root: Path) -> list[Path]:
     """Run directories under `root` (itself included), without searching inside them."""
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
-        if RUN_FILE in files or RESULTS_FILE in files:
+        if RunDir.holds_run(Path(folder), files):
             found.append(Path(folder))
             dirs.clear()
         else:
@@ -243,11 +238,11 @@ def find_runs(path: Path) -> list[Path]:
 
 
 def _load_result(run_dir: Path) -> TrialResult | NotCompleted:
-    path = run_dir / RESULTS_FILE
-    if not path.is_file():
+    run = RunDir(run_dir)
+    if not run.has(RunDir.RESULTS):
         return _no_results(run_dir)
     try:
-        result = TrialResult.model_validate_json(path.read_text(encoding="utf-8"))
+        result = run.read_results()
     except (OSError, ValidationError) as exc:
         return _not_completed(
             run_dir, "unreadable", f"unreadable results.json: {str(exc).splitlines()[0]}"
@@ -264,7 +259,7 @@ def _no_results(run_dir: Path) -> NotCompleted:
     recorded = _recorded_error(run_dir)
     if recorded is not None:
         return _not_completed(run_dir, "error", recorded)
-    if not (run_dir / CHECKPOINT_FILE).exists():
+    if not (run_dir / RunDir.CHECKPOINT).exists():
         return _not_completed(
             run_dir,
             "not started",
@@ -277,60 +272,37 @@ def _no_results(run_dir: Path) -> NotCompleted:
 
 def _recorded_error(run_dir: Path) -> str | None:
     """The error an experiment recorded for this trial (a trial that raised writes none)."""
-    try:
-        status = json.loads((run_dir.parent / STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    errors = status.get("errors") if isinstance(status, dict) else None
-    error = errors.get(run_dir.name) if isinstance(errors, dict) else None
-    return error if isinstance(error, str) else None
+    return ExperimentDir(run_dir.parent).recorded_error(run_dir.name)
 
 
 def _not_completed(run_dir: Path, status: str, error: str) -> NotCompleted:
     return NotCompleted(run_id=run_dir.name, run_dir=str(run_dir), status=status, error=error)
 
 
-def _run_record(run_dir: Path, result: TrialResult) -> RunRecord:
-    run = _read_yaml(run_dir / RUN_FILE)
-    config: RunConfig | None = None
-    try:
-        config = RunConfig.model_validate(run.get("config"))
-    except ValidationError:
-        config = None
-    versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
+def _run_record(run_dir: Path, result: TrialResult) -> SummaryRun:
+    record = RunDir(run_dir).read_record_or_none()
     weaknesses = {w for tests in result.tests.values() for w in tests.weaknesses}
-    return RunRecord(
+    return SummaryRun(
         run_id=result.run_id,
         run_dir=str(run_dir),
         task=result.task,
-        config=config,
-        sandbox=str(run.get("sandbox") or "unknown"),
-        versions={str(k): str(v) for k, v in versions.items()}
-        if isinstance(versions, dict)
-        else {},
+        config=record.config if record else None,
+        sandbox=record.sandbox if record else "unknown",
+        versions=record.versions if record else {},
         tokenizer=_tokenizer(run_dir),
         weaknesses=sorted(weaknesses),
     )
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = read_yaml(path, ExperimentsError)
-    except ExperimentsError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _tokenizer(run_dir: Path) -> str:
     """The tokenizer named in analysis.json (the analysis names it in every result)."""
     try:
-        analysis = json.loads((run_dir / "analysis.json").read_text(encoding="utf-8"))
+        analyses = RunDir(run_dir).read_analysis()
     except (OSError, ValueError):
         return TOKENIZER
-    for per_arm in analysis.values() if isinstance(analysis, dict) else ():
-        journal = per_arm.get("journal") if isinstance(per_arm, dict) else None
-        if isinstance(journal, dict) and isinstance(journal.get("tokenizer"), str):
-            return str(journal["tokenizer"])
+    for result in analyses.values():
+        if result.journal is not None:
+            return result.journal.tokenizer
     return TOKENIZER
 
 
@@ -443,7 +415,7 @@ def experiment_report(runs_dir: Path) -> ExperimentSummary:
     Raises ExperimentsError when `runs_dir` is not a folder or holds no run directory.
     """
     completed: list[TrialResult] = []
-    records: list[RunRecord] = []
+    records: list[SummaryRun] = []
     not_completed: list[NotCompleted] = []
     for run_dir in find_runs(runs_dir):
         loaded = _load_result(run_dir)

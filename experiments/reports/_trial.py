@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import zip_longest
@@ -49,7 +49,8 @@ from analysis import (
 )
 from analysis._metrics import METRIC_LABELS, headline
 from experiments._errors import ExperimentsError
-from experiments._results import TrialResult
+from experiments._results import TrialResult, usage_by_role
+from experiments._rundir import RunDir
 
 TEMPLATES = Path(__file__).with_name("templates")
 CONTEXT_LINES = 3
@@ -95,19 +96,34 @@ class TrialReport(NamedTuple):
     markdown: Path
 
 
-def trial_report(run_dir: Path) -> tuple[str, str]:
-    """The report of one trial as (HTML, Markdown), rendered from the run directory's files."""
-    view = _view(_load(run_dir))
+def trial_report(
+    run_dir: Path,
+    *,
+    result: TrialResult | None = None,
+    analyses: Mapping[str, AnalysisResult] | None = None,
+) -> tuple[str, str]:
+    """The report of one trial as (HTML, Markdown), rendered from the run directory's files.
+
+    A trial that just ended passes its `result` and `analyses` from memory; the rest (the
+    journal, the codebases) is read from the run directory.
+    """
+    view = _view(_load(run_dir, result, analyses))
     env = _environment()
     html = env.get_template("trial.html.j2").render(r=view, css=Markup(_css()))
     markdown = env.get_template("trial.md.j2").render(r=view)
     return html, markdown
 
 
-def write_trial_report(run_dir: Path) -> TrialReport:
+def write_trial_report(
+    run_dir: Path,
+    *,
+    result: TrialResult | None = None,
+    analyses: Mapping[str, AnalysisResult] | None = None,
+) -> TrialReport:
     """Write run_dir/report.html and run_dir/report.md; return their paths."""
-    html, markdown = trial_report(run_dir)
-    report = TrialReport(run_dir / "report.html", run_dir / "report.md")
+    html, markdown = trial_report(run_dir, result=result, analyses=analyses)
+    run = RunDir(run_dir)
+    report = TrialReport(run.file(RunDir.REPORT_HTML), run.file(RunDir.REPORT_MD))
     report.html.write_text(html, encoding="utf-8")
     report.markdown.write_text(markdown, encoding="utf-8")
     return report
@@ -127,26 +143,34 @@ class _Run:
     """What could not be read, in words."""
 
 
-def _load(run_dir: Path) -> _Run:
-    path = run_dir / "results.json"
-    if not path.is_file():
-        raise ExperimentsError(
-            f"{path}: not found; fix: give a run directory made by `experiment run` "
-            "(an interrupted run writes it on `experiment resume`)"
-        )
-    result = TrialResult.model_validate_json(path.read_text(encoding="utf-8"))
+def _load(
+    run_dir: Path,
+    result: TrialResult | None,
+    analyses: Mapping[str, AnalysisResult] | None,
+) -> _Run:
+    run = RunDir(run_dir)
     missing: list[str] = []
-    analyses = _read(run_dir / "analysis.json", _ANALYSES, missing) or {}
-    usage = _read(run_dir / "usage.json", _USAGE, missing)
+    if result is None:
+        if not run.has(RunDir.RESULTS):
+            raise ExperimentsError(
+                f"{run.file(RunDir.RESULTS)}: not found; fix: give a run directory made by "
+                "`experiment run` (an interrupted run writes it on `experiment resume`)"
+            )
+        result = run.read_results()
+        usage = _read(run.file(RunDir.USAGE), _USAGE, missing)
+    else:
+        usage = usage_by_role(result)  # what usage.json holds, without reading it back
+    if analyses is None:
+        analyses = _read(run.file(RunDir.ANALYSIS), _ANALYSES, missing) or {}
     journal = None
-    if (run_dir / "journal.jsonl").is_file():
+    if run.has(RunDir.JOURNAL):
         try:
             journal = Journal.load(run_dir)
         except (ValueError, IndexError) as error:
-            missing.append(f"journal.jsonl could not be read ({error}).")
+            missing.append(f"{RunDir.JOURNAL} could not be read ({error}).")
     else:
-        missing.append("journal.jsonl not found: the journal is not available.")
-    return _Run(run_dir, result, analyses, journal, usage, missing)
+        missing.append(f"{RunDir.JOURNAL} not found: the journal is not available.")
+    return _Run(run_dir, result, dict(analyses), journal, usage, missing)
 
 
 def _read(path: Path, adapter: TypeAdapter[_T], missing: list[str]) -> _T | None:

@@ -16,7 +16,10 @@ import pulumi
 
 from infra.pulumi.regenlab_gcp import Settings, deploy
 
-__all__ = ["Created", "Recorded", "RecordingMocks", "record"]
+__all__ = ["MOCK_ENDPOINT_ID", "Created", "Recorded", "RecordingMocks", "record"]
+
+MOCK_ENDPOINT_ID = "1234567890123456789"
+"""The id the mocks give the Vertex AI endpoint (Vertex AI numbers its endpoints)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,8 @@ class Recorded:
 
 def _email(inputs: Mapping[str, Any]) -> dict[str, Any]:
     email = f"{inputs['accountId']}@{inputs['project']}.iam.gserviceaccount.com"
-    return {"email": email, "member": f"serviceAccount:{email}"}
+    name = f"projects/{inputs['project']}/serviceAccounts/{email}"
+    return {"email": email, "member": f"serviceAccount:{email}", "name": name}
 
 
 def _uri(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,6 +67,19 @@ COMPUTED: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "gcp:serviceaccount/account:Account": _email,
     "gcp:cloudrunv2/service:Service": _uri,
     "gcp:artifactregistry/repository:Repository": lambda inputs: {"name": inputs["repositoryId"]},
+    "gcp:projects/iAMCustomRole:IAMCustomRole": lambda inputs: {
+        "name": f"projects/{inputs['project']}/roles/{inputs['roleId']}"
+    },
+    "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment": (
+        lambda inputs: {"endpoint": MOCK_ENDPOINT_ID}
+    ),
+}
+
+# The ids Google gives that the program reads (a secret's id is its full resource name).
+IDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "gcp:secretmanager/secret:Secret": lambda inputs: (
+        f"projects/{inputs['project']}/secrets/{inputs['secretId']}"
+    ),
 }
 
 
@@ -78,7 +95,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.created.append(Created(args.typ, args.name, inputs))
         computed = COMPUTED.get(args.typ)
         state = {**inputs, **(computed(inputs) if computed else {})}
-        return f"{args.name}-id", state
+        identity = IDS.get(args.typ)
+        return (identity(inputs) if identity else f"{args.name}-id"), state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         """The program calls no functions (data sources); answer any with nothing."""

@@ -1,8 +1,10 @@
 """regenlab's experiment runner on Google Cloud, in Pulumi Python.
 
 The twin of the Terraform module `infra/terraform/gcp`: the same resources, names, labels and
-grants, all derived from `infra.conventions` (a parity test compares the two). `deploy(settings)`
-declares everything and returns the created resources; `__main__.py` feeds it the stack's config.
+grants, all derived from `infra.conventions` (a parity test compares the two for every runner and
+model serving). `deploy(settings)` declares everything and returns the created resources;
+`__main__.py` feeds it the stack's config. The GKE runner is in `_gke.py`, the Vertex AI endpoint
+in `_vertex.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import pulumi_gcp as gcp
 from pulumi_gcp import cloudrunv2 as run
 
 from infra._errors import InfraError
-from infra.conventions import RUNNER_ROLES, SECRET_ENV, SERVICES, Conventions, Names
+from infra.conventions import RUNNER_ROLES, SECRET_ENV, VERTEX_MACHINES, Conventions
+from infra.pulumi._context import Context
+from infra.pulumi._gke import GkeRunner, gke_runner
+from infra.pulumi._vertex import VertexServer, vertex_server
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_MODEL_SERVER_IMAGE", "Deployment", "Settings", "deploy"]
 
@@ -35,6 +40,7 @@ DEFAULT_EXPERIMENT: Final = f"{RUNS_MOUNT}/experiments/experiment.yaml"
 
 MODEL_SERVER_PORT: Final = 8000
 CPUS: Final = ("1", "2", "4", "6", "8")
+RELEASE_CHANNELS: Final = ("RAPID", "REGULAR", "STABLE")
 MEMORY_PATTERN: Final = re.compile(r"^[0-9]+(Mi|Gi)$")
 TIMEOUT_PATTERN: Final = re.compile(r"^[0-9]+s$")
 
@@ -70,12 +76,30 @@ class Settings:
     """Retries of a failed task before the execution fails (0 to 10)."""
     run_retention_days: int = 90
     """Days an object stays in the runs bucket before it is deleted."""
-    enable_model_server: bool = False
-    """Also deploy a vLLM OpenAI-compatible server on a Cloud Run GPU (nvidia-l4)."""
+    runner: str = "cloud_run"
+    """Where tasks run: cloud_run (a Cloud Run job) or gke (an indexed Job on GKE Autopilot)."""
+    model_serving: str = "none"
+    """none, cloud_run (vLLM on a Cloud Run L4 GPU) or vertex (a Vertex AI endpoint)."""
+    deletion_protection: bool | None = None
+    """Protect the cluster, job, model server and a non-empty bucket; None: only in prod."""
     model_server_model: str = DEFAULT_MODEL
-    """The Hugging Face model the vLLM server serves."""
+    """The Hugging Face model either model server serves."""
     model_server_image: str = DEFAULT_MODEL_SERVER_IMAGE
-    """The vLLM server image."""
+    """The vLLM server image (model_serving = cloud_run)."""
+    vertex_machine_type: str = "g2-standard-12"
+    """The Vertex AI machine type of each replica (see `VERTEX_MACHINES`)."""
+    vertex_min_replicas: int = 1
+    """Replicas the Vertex AI endpoint always keeps (at least 1)."""
+    vertex_max_replicas: int = 1
+    """Replicas the Vertex AI endpoint may scale up to."""
+    vertex_accept_eula: bool = False
+    """Accept the model's end user license agreement (Model Garden models that have one)."""
+    gke_release_channel: str = "REGULAR"
+    """The GKE release channel: RAPID, REGULAR or STABLE."""
+    gke_node_logging: bool = True
+    """Give the GKE nodes' account GKE's node role on the project (logs and metrics)."""
+    gke_authorized_networks: tuple[str, ...] = ()
+    """CIDR blocks allowed to reach the cluster's IP control-plane endpoint."""
     labels: Mapping[str, str] = field(default_factory=dict)
     """Labels added to every resource; the standard labels win on a clash."""
 
@@ -87,14 +111,22 @@ class Settings:
             "int": pulumi.Config.get_int,
             "bool": pulumi.Config.get_bool,
             "map": pulumi.Config.get_object,
+            "list": pulumi.Config.get_object,
         }
         values: dict[str, Any] = {}
         for item in fields(cls):
             namespace, key = CONFIG_KEYS[item.name].split(":")
             value = getters[CONFIG_KINDS.get(item.name, "str")](pulumi.Config(namespace), key)
             if value is not None:
-                values[item.name] = value
+                values[item.name] = tuple(value) if isinstance(value, list) else value
         return cls(**values)
+
+    @property
+    def protected(self) -> bool:
+        """Whether deletion protection is on: as set, else in prod only."""
+        if self.deletion_protection is None:
+            return self.environment == "prod"
+        return self.deletion_protection
 
     def conventions(self) -> Conventions:
         """The names, labels and roles of this deployment."""
@@ -104,6 +136,8 @@ class Settings:
             cloud="gcp",
             region=self.region,
             project_id=self.project_id,
+            runner=self.runner,
+            model_serving=self.model_serving,
             extra_labels=dict(self.labels),
         )
 
@@ -131,6 +165,22 @@ class Settings:
             ("task_timeout", bool(TIMEOUT_PATTERN.match(self.task_timeout)), "use e.g. 3600s"),
             ("max_retries", 0 <= self.max_retries <= 10, "use a whole number from 0 to 10"),
             ("run_retention_days", self.run_retention_days >= 1, "use 1 or more days"),
+            (
+                "vertex_machine_type",
+                self.vertex_machine_type in VERTEX_MACHINES,
+                f"use one of {', '.join(VERTEX_MACHINES)}",
+            ),
+            ("vertex_min_replicas", self.vertex_min_replicas >= 1, "use a whole number, 1 or more"),
+            (
+                "vertex_max_replicas",
+                self.vertex_max_replicas >= self.vertex_min_replicas,
+                "use a whole number no smaller than vertexMinReplicas",
+            ),
+            (
+                "gke_release_channel",
+                self.gke_release_channel in RELEASE_CHANNELS,
+                f"use one of {', '.join(RELEASE_CHANNELS)}",
+            ),
         ]
         return [
             (key, f"{getattr(self, key)!r} is invalid; {fix}") for key, ok, fix in checks if not ok
@@ -150,9 +200,18 @@ CONFIG_KEYS: Final[Mapping[str, str]] = {
     "task_timeout": "regenlab:taskTimeout",
     "max_retries": "regenlab:maxRetries",
     "run_retention_days": "regenlab:runRetentionDays",
-    "enable_model_server": "regenlab:enableModelServer",
+    "runner": "regenlab:runner",
+    "model_serving": "regenlab:modelServing",
+    "deletion_protection": "regenlab:deletionProtection",
     "model_server_model": "regenlab:modelServerModel",
     "model_server_image": "regenlab:modelServerImage",
+    "vertex_machine_type": "regenlab:vertexMachineType",
+    "vertex_min_replicas": "regenlab:vertexMinReplicas",
+    "vertex_max_replicas": "regenlab:vertexMaxReplicas",
+    "vertex_accept_eula": "regenlab:vertexAcceptEula",
+    "gke_release_channel": "regenlab:gkeReleaseChannel",
+    "gke_node_logging": "regenlab:gkeNodeLogging",
+    "gke_authorized_networks": "regenlab:gkeAuthorizedNetworks",
     "labels": "regenlab:labels",
 }
 """The stack config key of each `Settings` field (gcp:* are the provider's own keys)."""
@@ -162,7 +221,12 @@ CONFIG_KINDS: Final[Mapping[str, str]] = {
     "parallelism": "int",
     "max_retries": "int",
     "run_retention_days": "int",
-    "enable_model_server": "bool",
+    "deletion_protection": "bool",
+    "vertex_min_replicas": "int",
+    "vertex_max_replicas": "int",
+    "vertex_accept_eula": "bool",
+    "gke_node_logging": "bool",
+    "gke_authorized_networks": "list",
     "labels": "map",
 }
 
@@ -188,61 +252,118 @@ class Deployment:
     runner: gcp.serviceaccount.Account
     grants: list[pulumi.CustomResource]
     """The runner's role on the bucket, each secret and the repository."""
-    job: run.Job
+    job: run.Job | None
+    """The Cloud Run job (runner = cloud_run)."""
+    gke: GkeRunner | None
+    """The GKE Autopilot cluster and its network and identities (runner = gke)."""
     model_server: ModelServer | None
-    outputs: dict[str, pulumi.Input[str] | None]
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What every resource function needs: settings, names, labels."""
-
-    settings: Settings
-    names: Names
-    labels: dict[str, str]
-
-    @property
-    def project(self) -> str:
-        return self.settings.project_id
-
-    @property
-    def region(self) -> str:
-        return self.settings.region
+    """vLLM on a Cloud Run GPU (model_serving = cloud_run)."""
+    vertex: VertexServer | None
+    """The Vertex AI endpoint (model_serving = vertex)."""
+    outputs: dict[str, pulumi.Input[Any] | None]
 
 
 def deploy(settings: Settings) -> Deployment:
-    """Declare the runner's resources (and the model server when enabled) in the current stack."""
+    """Declare the runner's resources, its runner and its model server in the current stack."""
     conventions = settings.validate()
-    ctx = _Context(settings, conventions.names, conventions.labels(managed_by="pulumi"))
-    services = _services(ctx)
+    ctx = Context(
+        project=settings.project_id,
+        region=settings.region,
+        environment=settings.environment,
+        name=settings.name,
+        names=conventions.names,
+        labels=conventions.labels(managed_by="pulumi"),
+        protected=settings.protected,
+    )
+    services = _services(ctx, conventions.services)
     after_services = pulumi.ResourceOptions(depends_on=services)
     runner = _account(
         ctx,
         "runner",
         ctx.names["service_account"],
-        ("regenlab experiment runner", "Runs regenlab experiment tasks as a Cloud Run job."),
+        (
+            "regenlab experiment runner",
+            "Runs regenlab experiment tasks (a Cloud Run job, or GKE Job pods through Workload "
+            "Identity).",
+        ),
         after_services,
     )
     member = runner.email.apply(lambda email: f"serviceAccount:{email}")
-    bucket = _bucket(ctx, after_services)
+    bucket = _bucket(ctx, settings.run_retention_days, after_services)
     repository = _repository(ctx, after_services)
     secrets = _secrets(ctx, after_services)
     grants = _grants(ctx, member, bucket, repository, secrets)
     model_server = (
-        _model_server(ctx, member, after_services) if settings.enable_model_server else None
+        _model_server(ctx, settings, member, after_services)
+        if settings.model_serving == "cloud_run"
+        else None
     )
+    vertex = (
+        vertex_server(ctx, settings.model_server_model, _vertex_shape(settings), member, services)
+        if settings.model_serving == "vertex"
+        else None
+    )
+    base_url = _model_base_url(ctx, model_server, vertex)
     repository_url = pulumi.Output.concat(
         ctx.region, "-docker.pkg.dev/", ctx.project, "/", repository.repository_id
     )
     image = settings.image or repository_url.apply(lambda url: f"{url}/runner:latest")
-    job = _job(ctx, image, runner, bucket, secrets, model_server, grants)
-    outputs = _outputs(ctx, bucket, repository_url, image, job, runner, model_server)
+    job = (
+        _job(ctx, settings, image, runner, bucket, secrets, base_url, grants)
+        if settings.runner == "cloud_run"
+        else None
+    )
+    gke = (
+        gke_runner(ctx, runner, repository, settings.gke_release_channel, _gke_options(settings))
+        if settings.runner == "gke"
+        else None
+    )
+    outputs = _outputs(ctx, settings, bucket, repository_url, image, runner, secrets)
+    outputs |= _runner_outputs(ctx, settings, job, gke, base_url)
     return Deployment(
-        services, bucket, repository, secrets, runner, grants, job, model_server, outputs
+        services,
+        bucket,
+        repository,
+        secrets,
+        runner,
+        grants,
+        job,
+        gke,
+        model_server,
+        vertex,
+        outputs,
     )
 
 
-def _services(ctx: _Context) -> list[gcp.projects.Service]:
+def _vertex_shape(settings: Settings) -> tuple[str, int, int, bool]:
+    return (
+        settings.vertex_machine_type,
+        settings.vertex_min_replicas,
+        settings.vertex_max_replicas,
+        settings.vertex_accept_eula,
+    )
+
+
+def _gke_options(settings: Settings) -> tuple[bool, tuple[str, ...]]:
+    return settings.gke_node_logging, settings.gke_authorized_networks
+
+
+def _model_base_url(
+    ctx: Context, model_server: ModelServer | None, vertex: VertexServer | None
+) -> pulumi.Output[str] | None:
+    """The OpenAI-compatible base URL the runner is given, as the Terraform module's local."""
+    if model_server is not None:
+        return model_server.service.uri.apply(lambda uri: f"{uri}/v1")
+    if vertex is not None:
+        api = (
+            f"https://{ctx.region}-aiplatform.googleapis.com/v1/projects/{ctx.project}"
+            f"/locations/{ctx.region}"
+        )
+        return vertex.deployment.endpoint.apply(lambda endpoint: f"{api}/endpoints/{endpoint}")
+    return None
+
+
+def _services(ctx: Context, services: tuple[str, ...]) -> list[gcp.projects.Service]:
     # Other workloads in the project may use these APIs too: destroying regenlab leaves them on.
     return [
         gcp.projects.Service(
@@ -251,12 +372,12 @@ def _services(ctx: _Context) -> list[gcp.projects.Service]:
             service=service,
             disable_on_destroy=False,
         )
-        for service in SERVICES
+        for service in services
     ]
 
 
 def _account(
-    ctx: _Context,
+    ctx: Context,
     resource_name: str,
     account_id: str,
     about: tuple[str, str],
@@ -268,13 +389,13 @@ def _account(
         resource_name,
         project=ctx.project,
         account_id=account_id,
-        display_name=f"{display} ({ctx.settings.name}-{ctx.settings.environment})",
+        display_name=f"{display} ({ctx.name}-{ctx.environment})",
         description=description,
         opts=opts,
     )
 
 
-def _bucket(ctx: _Context, opts: pulumi.ResourceOptions) -> gcp.storage.Bucket:
+def _bucket(ctx: Context, retention_days: int, opts: pulumi.ResourceOptions) -> gcp.storage.Bucket:
     def delete_when(
         condition: gcp.storage.BucketLifecycleRuleConditionArgs,
     ) -> gcp.storage.BucketLifecycleRuleArgs:
@@ -287,15 +408,14 @@ def _bucket(ctx: _Context, opts: pulumi.ResourceOptions) -> gcp.storage.Bucket:
         project=ctx.project,
         location=ctx.region,
         labels=ctx.labels,
-        # Runs are reproducible outputs, not records to keep: `pulumi destroy` empties the bucket.
-        force_destroy=True,
+        # Runs are reproducible outputs, not records to keep: `pulumi destroy` empties the bucket,
+        # unless the deployment is protected (prod by default), when a bucket with runs stays.
+        force_destroy=not ctx.protected,
         uniform_bucket_level_access=True,
         public_access_prevention="enforced",
         versioning=gcp.storage.BucketVersioningArgs(enabled=True),
         lifecycle_rules=[
-            delete_when(
-                gcp.storage.BucketLifecycleRuleConditionArgs(age=ctx.settings.run_retention_days)
-            ),
+            delete_when(gcp.storage.BucketLifecycleRuleConditionArgs(age=retention_days)),
             # Versioning guards against a task overwriting a run; old versions go after a week.
             delete_when(gcp.storage.BucketLifecycleRuleConditionArgs(days_since_noncurrent_time=7)),
         ],
@@ -303,7 +423,7 @@ def _bucket(ctx: _Context, opts: pulumi.ResourceOptions) -> gcp.storage.Bucket:
     )
 
 
-def _repository(ctx: _Context, opts: pulumi.ResourceOptions) -> gcp.artifactregistry.Repository:
+def _repository(ctx: Context, opts: pulumi.ResourceOptions) -> gcp.artifactregistry.Repository:
     return gcp.artifactregistry.Repository(
         "runner",
         project=ctx.project,
@@ -316,7 +436,7 @@ def _repository(ctx: _Context, opts: pulumi.ResourceOptions) -> gcp.artifactregi
     )
 
 
-def _secrets(ctx: _Context, opts: pulumi.ResourceOptions) -> dict[str, gcp.secretmanager.Secret]:
+def _secrets(ctx: Context, opts: pulumi.ResourceOptions) -> dict[str, gcp.secretmanager.Secret]:
     # Only the secrets, never their values: those stay out of the state and the repository. Add
     # each with `gcloud secrets versions add <secret id> --data-file=-`.
     return {
@@ -335,7 +455,7 @@ def _secrets(ctx: _Context, opts: pulumi.ResourceOptions) -> dict[str, gcp.secre
 
 
 def _grants(
-    ctx: _Context,
+    ctx: Context,
     member: pulumi.Output[str],
     bucket: gcp.storage.Bucket,
     repository: gcp.artifactregistry.Repository,
@@ -369,7 +489,10 @@ def _grants(
 
 
 def _model_server(
-    ctx: _Context, runner_member: pulumi.Output[str], opts: pulumi.ResourceOptions
+    ctx: Context,
+    settings: Settings,
+    runner_member: pulumi.Output[str],
+    opts: pulumi.ResourceOptions,
 ) -> ModelServer:
     """vLLM on one L4; open ingress, but every request needs the runner's ID token."""
     account = _account(
@@ -386,7 +509,7 @@ def _model_server(
         location=ctx.region,
         labels=ctx.labels,
         ingress="INGRESS_TRAFFIC_ALL",
-        deletion_protection=False,
+        deletion_protection=ctx.protected,
         template=run.ServiceTemplateArgs(
             service_account=account.email,
             labels=ctx.labels,
@@ -394,7 +517,7 @@ def _model_server(
             gpu_zonal_redundancy_disabled=True,
             scaling=run.ServiceTemplateScalingArgs(min_instance_count=0, max_instance_count=1),
             node_selector=run.ServiceTemplateNodeSelectorArgs(accelerator="nvidia-l4"),
-            containers=[_vllm_container(ctx.settings)],
+            containers=[_vllm_container(settings)],
         ),
         opts=opts,
     )
@@ -432,21 +555,21 @@ def _vllm_container(settings: Settings) -> run.ServiceTemplateContainerArgs:
     )
 
 
-def _job(
-    ctx: _Context,
+def _job(  # the job ties together most of the deployment
+    ctx: Context,
+    settings: Settings,
     image: pulumi.Input[str],
     runner: gcp.serviceaccount.Account,
     bucket: gcp.storage.Bucket,
     secrets: Mapping[str, gcp.secretmanager.Secret],
-    model_server: ModelServer | None,
+    base_url: pulumi.Output[str] | None,
     grants: list[pulumi.CustomResource],
 ) -> run.Job:
-    settings = ctx.settings
     container = run.JobTemplateTemplateContainerArgs(
         image=image,
         # `gcloud run jobs execute --args` replaces these for one execution (see run_command).
         args=["experiment", "cloud", "task", DEFAULT_EXPERIMENT],
-        envs=_job_env(secrets, model_server),
+        envs=_job_env(secrets, base_url),
         resources=run.JobTemplateTemplateContainerResourcesArgs(
             limits={"cpu": settings.cpu, "memory": settings.memory}
         ),
@@ -474,8 +597,7 @@ def _job(
         name=ctx.names["job"],
         location=ctx.region,
         labels=ctx.labels,
-        # `pulumi destroy` must be able to delete the job.
-        deletion_protection=False,
+        deletion_protection=ctx.protected,
         template=run.JobTemplateArgs(
             task_count=settings.task_count,
             parallelism=settings.parallelism,
@@ -488,7 +610,7 @@ def _job(
 
 
 def _job_env(
-    secrets: Mapping[str, gcp.secretmanager.Secret], model_server: ModelServer | None
+    secrets: Mapping[str, gcp.secretmanager.Secret], base_url: pulumi.Output[str] | None
 ) -> list[run.JobTemplateTemplateContainerEnvArgs]:
     env = [run.JobTemplateTemplateContainerEnvArgs(name="REGENLAB_RUNS_DIR", value=RUNS_MOUNT)]
     for name, secret in secrets.items():
@@ -497,42 +619,64 @@ def _job_env(
         )
         source = run.JobTemplateTemplateContainerEnvValueSourceArgs(secret_key_ref=ref)
         env.append(run.JobTemplateTemplateContainerEnvArgs(name=name, value_source=source))
-    if model_server is not None:
-        # With the model server on, experiments reach it as `openai-compatible/<model>`.
-        url = model_server.service.uri.apply(lambda uri: f"{uri}/v1")
+    if base_url is not None:
+        # With a model server, experiments reach it as `openai-compatible/<model>`.
         env.append(
-            run.JobTemplateTemplateContainerEnvArgs(name="OPENAI_COMPATIBLE_BASE_URL", value=url)
+            run.JobTemplateTemplateContainerEnvArgs(
+                name="OPENAI_COMPATIBLE_BASE_URL", value=base_url
+            )
         )
     return env
 
 
 def _outputs(
-    ctx: _Context,
+    ctx: Context,
+    settings: Settings,
     bucket: gcp.storage.Bucket,
     repository_url: pulumi.Output[str],
     image: pulumi.Input[str],
-    job: run.Job,
     runner: gcp.serviceaccount.Account,
-    model_server: ModelServer | None,
-) -> dict[str, pulumi.Input[str] | None]:
-    """The Terraform module's outputs, with the same names and values."""
-    run_command = pulumi.Output.concat(
-        "gcloud run jobs execute ",
-        job.name,
-        f" --region {ctx.region} --project {ctx.project} --wait",
-        f" --args=experiment,cloud,task,{DEFAULT_EXPERIMENT}",
-    )
+    secrets: Mapping[str, gcp.secretmanager.Secret],
+) -> dict[str, pulumi.Input[Any] | None]:
+    """The Terraform module's outputs that do not depend on the runner."""
     return {
         "bucket": bucket.name,
         "repository_url": repository_url,
         "image": image,
-        "job": job.name,
         "service_account_email": runner.email,
         "region": ctx.region,
         "project_id": ctx.project,
-        "run_command": run_command,
+        "runner": settings.runner,
+        "model_serving": settings.model_serving,
+        "namespace": ctx.names["namespace"],
+        "kubernetes_service_account": ctx.names["kubernetes_service_account"],
+        "secrets": pulumi.Output.all(**{env: secret.id for env, secret in secrets.items()}),
+        "deletion_protection": ctx.protected,
         "pull_command": bucket.name.apply(
             lambda name: f"gcloud storage rsync --recursive gs://{name}/runs runs"
         ),
-        "model_server_url": model_server.service.uri if model_server else None,
+    }
+
+
+def _runner_outputs(
+    ctx: Context,
+    settings: Settings,
+    job: run.Job | None,
+    gke: GkeRunner | None,
+    base_url: pulumi.Output[str] | None,
+) -> dict[str, pulumi.Input[Any] | None]:
+    """The job or the cluster, the command that runs the job, and the model's base URL."""
+    run_command = None
+    if job is not None:
+        run_command = pulumi.Output.concat(
+            "gcloud run jobs execute ",
+            job.name,
+            f" --region {ctx.region} --project {ctx.project} --wait",
+            f" --args=experiment,cloud,task,{DEFAULT_EXPERIMENT}",
+        )
+    return {
+        "job": job.name if job else None,
+        "cluster": gke.cluster.name if gke else None,
+        "run_command": run_command,
+        "model_base_url": base_url,
     }

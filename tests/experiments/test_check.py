@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from experiments import find_task
-from experiments._check import check_task, check_tasks, remove_one_public_function
+from experiments import check_tasks, find_task
+from experiments._check import check_task, remove_one_public_function
 from experiments.cli import app
 from sandbox import get_sandbox
 

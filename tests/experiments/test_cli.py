@@ -160,7 +160,7 @@ def test_models_list_shows_providers_and_variables() -> None:
     for expected in (
         "anthropic",
         "openai-compatible",
-        "local/gemma-3-270m",
+        "local/qwen2.5-coder-1.5b",
         "ANTHROPIC_API_KEY (unset)",
     ):
         assert expected in result.output

@@ -11,10 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agents import AgentsError
-from experiments._config import RunConfig
-from experiments._errors import TaskFormatError
-from experiments._rundir import LOCAL_SANDBOX_NOTE, notes
-from experiments._runner import load_task_arg, run_experiment
+from experiments import RunConfig, TaskFormatError, load_task_arg, run_trials
+from experiments._trial_result import LOCAL_SANDBOX_NOTE, notes
 from experiments.cli import app
 from experiments.reports import trial_report
 
@@ -31,7 +29,7 @@ def _words(text: str) -> str:
 def test_an_unknown_model_fails_before_a_run_directory_exists(task_dir: Path, tmp_path: Path):
     out = tmp_path / "runs"
     with pytest.raises(AgentsError, match="foo"):
-        run_experiment(task_dir, builder_model="foo/bar", out=out)
+        run_trials(task_dir, builder_model="foo/bar", out=out)
     assert not out.exists() or list(out.iterdir()) == []
     result = runner.invoke(
         app, ["run", str(task_dir), "--builder-model", "foo/bar", "--out", str(out)]

@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from agents.models import RetryPolicy, get_model
-from experiments._runner import run_experiment
+from experiments import run_trials
 from experiments.cli import app
 from tests.sandbox.conftest import _bwrap
 
@@ -88,7 +88,7 @@ def _hostile_run(tmp_path: Path, plant: list[dict[str, Any]], sandbox: str) -> t
     )
     regenerator = _script(tmp_path, "regenerator", [_tool("done", summary="nothing")])
     task = shutil.copytree(BUNDLED_TASK, tmp_path / "tasks" / BUNDLED_TASK.name)
-    [result] = run_experiment(
+    [result] = run_trials(
         task,
         builder_model=builder,
         regenerator_model=regenerator,
@@ -239,7 +239,7 @@ def test_an_import_root_outside_the_workspace_is_refused(tmp_path: Path) -> None
 def test_an_unreachable_server_fails_the_trial(tmp_path: Path) -> None:
     once = RetryPolicy(max_attempts=1)
     model = get_model("openai-compatible/m", base_url="http://127.0.0.1:9/v1", retry=once)
-    [result] = run_experiment(
+    [result] = run_trials(
         BUNDLED_TASK, builder_model=model, regenerator_model=model, out=tmp_path / "runs"
     )
     assert result.status == "error"

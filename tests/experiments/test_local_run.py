@@ -8,18 +8,26 @@ from pathlib import Path
 import git
 import pytest
 
-from experiments._runner import run_experiment
+from experiments import run_trials
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_short_trial_with_the_embedded_model(tmp_path: Path, task_dir: Path) -> None:
-    [result] = run_experiment(task_dir, arms=["journal"], max_turns=2, out=tmp_path / "runs")
+    gemma = "local/gemma-3-270m"  # the fastest embedded model
+    [result] = run_trials(
+        task_dir,
+        builder_model=gemma,
+        regenerator_model=gemma,
+        arms=["journal"],
+        max_turns=2,
+        out=tmp_path / "runs",
+    )
     assert result.status == "completed", result.error
     assert result.builder is not None and result.builder.turns == 2
     assert result.builder.usage.output_tokens > 0 and result.builder.usage.cost_usd == 0.0
     assert set(result.pass_rates) == {"original", "journal"}
-    assert any("smoke test" in note for note in result.notes)
+    assert any(note.startswith(f"{gemma} is a small embedded model") for note in result.notes)
     transcript = Path(result.run_dir) / "transcripts" / "builder.jsonl"
     replies = [json.loads(line)["reply"] for line in transcript.open()]
     # Grammar-constrained: every reply of the base model is a parseable tool call.

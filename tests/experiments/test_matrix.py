@@ -14,8 +14,13 @@ from typing import Any
 import pytest
 import yaml
 
-from experiments import ExperimentsError
-from experiments._matrix import expand, load_experiment, new_experiment_dir, run_matrix
+from experiments import (
+    ExperimentsError,
+    expand,
+    load_experiment,
+    new_experiment_dir,
+    run_experiment,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).with_name("scripts")
@@ -130,7 +135,7 @@ def test_rate_limits_are_retried_and_counted(tmp_path: Path) -> None:
     flaky.write_text(yaml.safe_dump({**script, "fail_rate": 0.3, "fail_status": 429}))
     path = spec_file(tmp_path, builder=flaky, tasks=TASKS[:1], trials=2)
     folder = new_experiment_dir(path, tmp_path / "runs")
-    progress = run_matrix(folder, max_concurrency=2)
+    progress = run_experiment(folder, max_concurrency=2)
     assert progress.done == 2 and not progress.failed
     usage = json.loads((folder / "usage.json").read_text())
     assert (
@@ -146,7 +151,7 @@ def test_the_experiment_budget_stops_new_trials(tmp_path: Path) -> None:
     priced.write_text(yaml.safe_dump({**script, "cost_per_call": 0.01}))
     path = spec_file(tmp_path, builder=priced, tasks=TASKS[:1], trials=4, max_cost=0.1)
     folder = new_experiment_dir(path, tmp_path / "runs")
-    progress = run_matrix(folder, max_concurrency=1)
+    progress = run_experiment(folder, max_concurrency=1)
     # Each trial's builder makes 7 calls at $0.01: the first spends $0.07; the second may spend
     # only the $0.03 left (a limit is checked before each call, so it stops at $0.04).
     assert progress.done == 2 and progress.stopped is not None and "budget" in progress.stopped
@@ -161,11 +166,11 @@ def test_retry_failed_reruns_only_errored_trials(tmp_path: Path) -> None:
     broken.write_text(yaml.safe_dump({**script, "fail_rate": 1.0, "fail_status": 503}))
     path = spec_file(tmp_path, builder=broken, tasks=TASKS[:1], trials=1)
     folder = new_experiment_dir(path, tmp_path / "runs")
-    first = run_matrix(folder, max_concurrency=1)
+    first = run_experiment(folder, max_concurrency=1)
     assert first.failed and first.done == 0
-    assert run_matrix(folder).failed == first.failed  # resume alone leaves failed trials alone
+    assert run_experiment(folder).failed == first.failed  # resume alone leaves failed trials alone
     broken.write_text(yaml.safe_dump(script))
-    again = run_matrix(folder, retry_failed=True)
+    again = run_experiment(folder, retry_failed=True)
     assert again.done == 1 and not again.failed
     assert len(rows(folder)) == 2
 

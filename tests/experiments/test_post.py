@@ -11,21 +11,27 @@ import yaml
 from typer.testing import CliRunner
 
 from agents.models import Message, MockModel, ToolSpec
-from experiments import ExperimentsError
-from experiments._config import RunConfig
-from experiments._matrix import expand, load_experiment, new_experiment_dir, run_matrix
+from experiments import (
+    ExperimentsError,
+    PostRejected,
+    RunConfig,
+    draft_post,
+    expand,
+    experiment_report,
+    load_experiment,
+    new_experiment_dir,
+    run_experiment,
+    write_post,
+)
 from experiments.cli import app
 from experiments.reports._post import (
-    PostRejected,
     check_numbers,
-    draft_post,
     moved_numbers,
     numbers_in,
     render_draft,
     reproduction,
-    write_post,
 )
-from experiments.reports._summary import METRIC, ExperimentSummary, experiment_report, fmt
+from experiments.reports._summary import METRIC, ExperimentSummary, fmt
 from tests.experiments.conftest import BUNDLED_TASK
 from tests.experiments.test_summary_report import BROKEN, KILLED, SCRIPTS, make_runs
 
@@ -278,7 +284,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "experiment.yaml").write_text(yaml.safe_dump(spec))
     out = root / "runs"
     folder = new_experiment_dir(root / "experiment.yaml", out, cache=False)
-    progress = run_matrix(folder, max_concurrency=1)
+    progress = run_experiment(folder, max_concurrency=1)
     assert progress.done == 2, progress.errors
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments._matrix import new_experiment_dir, run_matrix
+from experiments import new_experiment_dir, run_experiment
 
 SCRIPTS = Path(__file__).with_name("scripts")
 TASK = Path(__file__).resolve().parents[2] / "tasks" / "lru-ttl-cache"
@@ -52,11 +52,11 @@ def test_ray_gives_the_same_results_as_in_process(
 
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     local = experiment(tmp_path, "local")
-    in_process = run_matrix(local, max_concurrency=2)
+    in_process = run_experiment(local, max_concurrency=2)
     assert in_process.done == 2, in_process.errors
     distributed = experiment(tmp_path, "ray")
     try:
-        progress = run_matrix(distributed, max_concurrency=2, executor="ray")
+        progress = run_experiment(distributed, max_concurrency=2, executor="ray")
     finally:
         ray.shutdown()
     assert progress.done == 2 and not progress.failed, progress.errors

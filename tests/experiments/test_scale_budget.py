@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from experiments._matrix import new_experiment_dir, run_matrix
+from experiments import new_experiment_dir, run_experiment
 from experiments.cli import app
 from tests.experiments.test_matrix import SCRIPTS, TASKS, rows, spec_file
 
@@ -59,7 +59,7 @@ def test_the_live_line_ends_before_the_summary(tmp_path: Path) -> None:
 
 def test_running_trials_share_what_the_budget_has_left(tmp_path: Path) -> None:
     folder = new_experiment_dir(priced_spec(tmp_path, trials=4), tmp_path / "runs", max_cost=0.1)
-    progress = run_matrix(folder, max_concurrency=2)
+    progress = run_experiment(folder, max_concurrency=2)
     caps = [
         yaml.safe_load(run.read_text())["config"]["max_cost_usd"]
         for run in folder.glob("*/run.yaml")

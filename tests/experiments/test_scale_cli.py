@@ -10,6 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from agents import ToolEvent
 from experiments.cli import _progress, app
 from tests.experiments.test_matrix import SCRIPTS, TASKS, spec_file
 
@@ -59,7 +60,7 @@ def test_an_unknown_executor_is_refused_before_any_dir_and_ignored_flags_named(
 
 
 def test_resume_takes_the_executor_of_an_experiment(tmp_path: Path) -> None:
-    from experiments._matrix import new_experiment_dir
+    from experiments import new_experiment_dir
 
     folder = new_experiment_dir(spec_file(tmp_path), tmp_path / "runs")
     result = runner.invoke(app, ["resume", str(folder), "--executor", "dask"], env=WIDE)
@@ -89,9 +90,11 @@ def test_markup_in_an_error_message_is_printed_as_it_is() -> None:
 
 
 def test_markup_in_a_progress_event_is_printed_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
-    event = {"role": "builder", "turn": 1, "tool": "run", "target": "ls [/x]", "error": False}
+    event = ToolEvent(
+        role="builder", turn=1, tool="run", target="ls [/x]", error=False, output_tokens=3
+    )
     with _progress() as on_event:
-        on_event(event | {"output_tokens": 3})
+        on_event(event)
     assert "builder turn 1: run ls [/x]" in capsys.readouterr().out
 
 

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments import ExperimentsError
-from experiments._config import RunConfig
-from experiments._matrix import (
-    RESULTS_FILE,
-    ResultsLog,
+from experiments import (
+    ExperimentDir,
+    ExperimentsError,
+    RunConfig,
     TrialJob,
+    TrialResult,
     expand,
     load_experiment,
     new_experiment_dir,
-    run_matrix,
+    run_experiment,
 )
-from experiments._results import TrialResult
+from experiments._results_log import ResultsLog
 from tests.experiments.test_matrix import TASKS, rows, spec_file
 
 QWEN = "openai-compatible/Qwen/Qwen2.5-Coder-32B-Instruct"
@@ -53,19 +53,19 @@ def test_a_dir_named_by_an_old_cut_key_is_picked_up_again(
 ) -> None:
     path = spec_file(tmp_path, tasks=TASKS[:1], trials=1)
     folder = new_experiment_dir(path, tmp_path / "runs")
-    assert run_matrix(folder).done == 1
+    assert run_experiment(folder).done == 1
     [job] = expand(load_experiment(folder / "experiment.yaml"), folder)
     assert job.old_key is not None  # the mock script's path is longer than 40 characters
     # Make it look like a dir from before keys got a hash: the old key on the dir and the rows.
     (folder / job.key).rename(folder / job.old_key)
-    results = folder / RESULTS_FILE
+    results = folder / ExperimentDir.RESULTS_LOG
     results.write_text(results.read_text().replace(job.key, job.old_key))
     if not same_models:  # a cut key another model shared: that dir is not this trial's
         run_file = folder / job.old_key / "run.yaml"
         run = yaml.safe_load(run_file.read_text())
         run["config"]["builder_model"] = "openai/another-model"
         run_file.write_text(yaml.safe_dump(run))
-    again = run_matrix(folder)
+    again = run_experiment(folder)
     assert (again.skipped, again.done) == ((1, 0) if same_models else (0, 1))
     assert len(rows(folder)) == (2 if same_models else 4)
 
@@ -90,7 +90,7 @@ def a_result(tmp_path: Path) -> tuple[TrialJob, TrialResult]:
 
 
 def test_a_torn_last_line_is_skipped_and_not_glued_to_the_next(tmp_path: Path) -> None:
-    path = tmp_path / RESULTS_FILE
+    path = tmp_path / ExperimentDir.RESULTS_LOG
     whole = json.dumps({"key": "k1", "arm": "journal"})
     path.write_text(whole + "\n" + '{"key": "k1", "arm": "pro')  # killed mid-write
     log = ResultsLog(path)

@@ -14,10 +14,14 @@ import yaml
 from typer.testing import CliRunner
 
 from agents.models import MockModel
-from experiments import ExperimentsError
-from experiments._results import TrialResult
-from experiments._runner import run_experiment
-from experiments._workflow import CHECKPOINT_FILE
+from experiments import (
+    ExperimentsError,
+    RunDir,
+    TrialResult,
+    experiment_report,
+    run_trials,
+    write_experiment_report,
+)
 from experiments.cli import app
 from experiments.reports import write_reports
 from experiments.reports._plots import write_plots
@@ -27,10 +31,8 @@ from experiments.reports._summary import (
     ORIGINAL,
     ExperimentSummary,
     SummaryFiles,
-    experiment_report,
     fmt_summary,
     summarize,
-    write_experiment_report,
 )
 from tests.experiments.conftest import BUNDLED_TASK
 
@@ -67,8 +69,8 @@ def make_runs(root: Path) -> Path:
     out = root / "runs"
     builder = f"mock/{SCRIPTS / 'builder.yaml'}"
     lossy_journal = _regenerator({"prompt"})
-    run_experiment(task, builder_model=builder, regenerator_model=lossy_journal, trials=2, out=out)
-    run_experiment(
+    run_trials(task, builder_model=builder, regenerator_model=lossy_journal, trials=2, out=out)
+    run_trials(
         task,
         builder_model=builder,
         regenerator_model=_regenerator({"journal", "prompt"}),
@@ -85,7 +87,7 @@ def make_runs(root: Path) -> Path:
     (out / KILLED).mkdir()
     shutil.copy(first / "run.yaml", out / KILLED / "run.yaml")
     # Killed on the way: its checkpoint holds the steps done, but there is no results.json.
-    shutil.copy(first / CHECKPOINT_FILE, out / KILLED / CHECKPOINT_FILE)
+    shutil.copy(first / RunDir.CHECKPOINT, out / KILLED / RunDir.CHECKPOINT)
     # A codebase may write any file: a results.json inside a run directory is not a run.
     (first / "original" / "results.json").write_text("{not json")
     return out
@@ -244,9 +246,9 @@ def _copy_run(runs: Path, to: Path, name: str, *drop: str) -> Path:
 
 
 def test_why_a_run_has_no_results(runs: Path, tmp_path: Path) -> None:
-    _copy_run(runs, tmp_path, "never-started", "results.json", CHECKPOINT_FILE)
+    _copy_run(runs, tmp_path, "never-started", "results.json", RunDir.CHECKPOINT)
     _copy_run(runs, tmp_path, "killed", "results.json")
-    _copy_run(runs, tmp_path, "raised", "results.json", CHECKPOINT_FILE)
+    _copy_run(runs, tmp_path, "raised", "results.json", RunDir.CHECKPOINT)
     status = {"errors": {"raised": "UnknownModelError: unknown provider 'nosuch'"}}
     (tmp_path / "status.json").write_text(json.dumps(status))
     reasons = {

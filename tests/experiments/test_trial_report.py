@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from agents.models import MockModel
-from experiments import ExperimentsError
-from experiments._runner import run_experiment
+from experiments import ExperimentsError, run_trials
 from experiments.reports import TrialReport, trial_report, write_trial_report
 from experiments.reports._trial import _rows
 
@@ -55,7 +54,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("trial-report")
     task = root / "tasks" / BUNDLED_TASK.name
     shutil.copytree(BUNDLED_TASK, task)
-    [result] = run_experiment(
+    [result] = run_trials(
         task,
         builder_model=mock("builder"),
         regenerator_model=lambda arm: mock("regenerator"),

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from agents.models import MockModel
-from experiments._runner import resume_run, run_experiment
+from experiments import resume_trial, run_trials
 
 SCRIPTS = Path(__file__).with_name("scripts")
 
@@ -33,7 +33,7 @@ def finished(tmp_path: Path, task_dir: Path):
     def regenerator(arm: str) -> MockModel:
         return regenerators.setdefault(arm, mock("regenerator"))
 
-    [result] = run_experiment(
+    [result] = run_trials(
         task_dir, builder_model=builder, regenerator_model=regenerator, out=tmp_path / "runs"
     )
     return result, builder, regenerators
@@ -125,7 +125,7 @@ def test_transcripts_hold_every_request_and_reply(finished) -> None:
 
 def test_a_finished_run_resumes_to_the_same_result(finished) -> None:
     result, _, _ = finished
-    again = resume_run(Path(result.run_dir), builder_model=mock("builder"))
+    again = resume_trial(Path(result.run_dir), builder_model=mock("builder"))
     assert again.pass_rates == result.pass_rates
 
 
@@ -184,7 +184,7 @@ def test_a_transient_model_outage_restarts_the_step(tmp_path: Path, task_dir: Pa
     builder = MockModel(
         "flaky", [{"error": {"status": 503}}, *script], retry=RetryPolicy(max_attempts=1)
     )
-    [result] = run_experiment(
+    [result] = run_trials(
         task_dir,
         builder_model=builder,
         regenerator_model=lambda arm: mock("regenerator"),
@@ -208,7 +208,7 @@ def test_what_a_lost_attempt_spent_is_counted(tmp_path: Path, task_dir: Path) ->
         [script[0], *outage, *script],
         retry=RetryPolicy(max_attempts=2, initial_backoff_s=0.0, jitter=0.0),
     )
-    [result] = run_experiment(
+    [result] = run_trials(
         task_dir,
         builder_model=builder,
         regenerator_model=lambda arm: mock("regenerator"),
@@ -366,7 +366,7 @@ def test_the_trial_budget_stops_the_agents_and_says_why(tmp_path: Path, task_dir
     script = yaml.safe_load((SCRIPTS / "builder.yaml").read_text())["outputs"]
     builder = MockModel("priced", script, cost_per_call=0.01)
     regenerators = yaml.safe_load((SCRIPTS / "regenerator.yaml").read_text())["outputs"]
-    [result] = run_experiment(
+    [result] = run_trials(
         task_dir,
         builder_model=builder,
         regenerator_model=lambda arm: MockModel("priced", regenerators, cost_per_call=0.01),

@@ -26,6 +26,7 @@ runner = CliRunner()
 
 FAKE = """#!{python}
 import json, os, shutil, sys
+COMPLETE = '{{"status": {{"conditions": [{{"type": "Complete", "status": "True"}}]}}}}'
 args = sys.argv[1:]
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps([os.path.basename(sys.argv[0]), *args]) + "\\n")
@@ -33,6 +34,12 @@ if "output" in args:
     print(open(os.environ["FAKE_OUTPUTS"]).read())
 if args[:2] == ["storage", "cp"]:
     shutil.copy(args[2], os.environ["FAKE_BUCKET"])
+if args[:3] == ["container", "clusters", "get-credentials"]:
+    open(os.environ["KUBECONFIG"], "w").write("fake kubeconfig")
+if "apply" in args:
+    open(os.environ["FAKE_APPLIED"], "w").write(sys.stdin.read())
+if "get" in args and "job" in args:
+    print(os.environ.get("FAKE_JOB_STATUS", COMPLETE))
 """
 
 OUTPUTS = {
@@ -60,6 +67,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(OUTPUTS))
     monkeypatch.setenv("FAKE_OUTPUTS", str(outputs))
+    monkeypatch.setenv("FAKE_APPLIED", str(tmp_path / "applied.jsonl"))
     monkeypatch.chdir(tmp_path)
     return {"home": home, "tools": tools, "bucket": bucket, "log": tmp_path / "calls.jsonl"}
 
@@ -153,6 +161,21 @@ def test_down_without_a_deployment(env: dict[str, Path]) -> None:
         (["--cloud", "aws", "--project", "my-proj-123"], "--project is for --cloud gcp"),
         (["--project", "my-proj-123", "--endpoint", "http://x"], "--endpoint is for --cloud aws"),
         (["--project", "my-proj-123", "--environment", "qa"], "--environment: 'qa' is invalid"),
+        (["--project", "my-proj-123", "--runner", "lambda"], "--runner: 'lambda' is invalid"),
+        (
+            ["--project", "my-proj-123", "--model-serving", "sagemaker"],
+            "--model-serving: 'sagemaker' is invalid",
+        ),
+        (
+            ["--project", "my-proj-123", "--region", "us-west1", "--model-serving", "cloud_run"],
+            "--model-serving: cloud_run needs a region with Cloud Run L4 GPUs",
+        ),
+        (["--cloud", "aws", "--runner", "gke"], "--runner is for --cloud gcp"),
+        (["--cloud", "aws", "--model-serving", "vertex"], "--model-serving is for --cloud gcp"),
+        (
+            ["--project", "my-proj-123", "--var", "enable_model_server=true"],
+            "--var enable_model_server: replaced by --model-serving",
+        ),
     ],
 )
 def test_other_bad_flags(env: dict[str, Path], args: list[str], needle: str) -> None:
@@ -325,3 +348,124 @@ def test_the_job_mounts_the_bucket_where_the_task_looks_for_it() -> None:
 def test_the_image_leaves_out_local_state_and_secrets() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", ".regenlab", ".env", "runs", "*.tfstate*"} <= ignored
+
+
+# --- the GKE runner: the same commands, a Job applied with kubectl ---
+
+GKE_OUTPUTS = OUTPUTS | {
+    "runner": {"value": "gke"},
+    "model_serving": {"value": "vertex"},
+    "job": {"value": None},
+    "cluster": {"value": "regenlab-dev-runner"},
+    "namespace": {"value": "regenlab-dev"},
+    "kubernetes_service_account": {"value": "runner"},
+    "service_account_email": {"value": "regenlab-dev-runner@my-proj-123.iam.gserviceaccount.com"},
+    "secrets": {
+        "value": {
+            "ANTHROPIC_API_KEY": "projects/my-proj-123/secrets/regenlab-dev-anthropic-api-key",
+            "OPENAI_API_KEY": "projects/my-proj-123/secrets/regenlab-dev-openai-api-key",
+        }
+    },
+    "model_base_url": {
+        "value": "https://europe-west1-aiplatform.googleapis.com/v1/projects/my-proj-123/"
+        "locations/europe-west1/endpoints/42"
+    },
+}
+
+
+def deployed_on_gke(env: dict[str, Path], tmp_path: Path) -> None:
+    for tool in ("terraform", "gcloud", "kubectl"):
+        install(env["tools"], tool)
+    gcp_credentials(env["home"])
+    (tmp_path / "outputs.json").write_text(json.dumps(GKE_OUTPUTS))
+    up = ["cloud", "up", "--project", "my-proj-123", "--region", "europe-west1"]
+    up += ["--runner", "gke", "--model-serving", "vertex", "--var", "parallelism=2"]
+    result = runner.invoke(app, up)
+    assert result.exit_code == 0, result.output
+    env["log"].unlink()
+
+
+def test_up_passes_the_runner_and_the_model_serving_to_terraform(
+    env: dict[str, Path], tmp_path: Path
+) -> None:
+    deployed_on_gke(env, tmp_path)
+    tfvars = Path(".regenlab/cloud/gcp/config/gcp/regenlab.auto.tfvars.json")
+    variables = json.loads(tfvars.read_text())
+    assert (variables["runner"], variables["model_serving"]) == ("gke", "vertex")
+
+
+def test_run_on_gke_uploads_then_applies_an_indexed_job_and_waits(
+    env: dict[str, Path], tmp_path: Path
+) -> None:
+    deployed_on_gke(env, tmp_path)
+    experiment = experiment_file(tmp_path, [str(ROOT / "tasks" / "lru-ttl-cache")])
+    args = ["cloud", "run", str(experiment), "--context", str(ROOT), "--wait"]
+    result = runner.invoke(app, [*args, "--runner", "gke"])
+    assert result.exit_code == 0, result.output
+    made = [c for c in calls(env["log"]) if c[0] != "terraform"]
+    assert [c[0] for c in made] == ["gcloud", "gcloud", "kubectl", "kubectl"]
+    upload, credentials, apply, wait = made
+    [uploaded] = env["bucket"].iterdir()
+    assert upload[1:3] == ["storage", "cp"]
+    assert credentials[1:5] == ["container", "clusters", "get-credentials", "regenlab-dev-runner"]
+    assert "--dns-endpoint" in credentials and "--region=europe-west1" in credentials
+    kubeconfig = Path(".regenlab/cloud/gcp/kubeconfig").resolve()
+    assert kubeconfig.read_text() == "fake kubeconfig", "credentials go to the deployment's file"
+    assert apply[1:] == [f"--kubeconfig={kubeconfig}", "apply", "-f", "-"]
+    assert wait[2:4] == ["get", "job"]
+    objects = [json.loads(line) for line in (tmp_path / "applied.jsonl").read_text().splitlines()]
+    assert [o["kind"] for o in objects] == [
+        "Namespace",
+        "ServiceAccount",
+        "SecretProviderClass",
+        "Job",
+    ]
+    job = objects[-1]
+    assert job["metadata"]["name"] == wait[4]
+    assert job["spec"]["completionMode"] == "Indexed"
+    assert (job["spec"]["completions"], job["spec"]["parallelism"]) == (3, 2)
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == [
+        "experiment",
+        "cloud",
+        "task",
+        f"/mnt/runs/experiments/{uploaded.name}",
+    ]
+    env_vars = {item["name"]: item["value"] for item in container["env"]}
+    assert env_vars["REGENLAB_TASK_COUNT"] == "3"
+    assert env_vars["REGENLAB_EXECUTION"] == job["metadata"]["name"]
+    assert env_vars["OPENAI_COMPATIBLE_BASE_URL"].endswith("/endpoints/42")
+
+
+def test_a_failed_gke_job_is_one_line_naming_the_shards(
+    env: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed_on_gke(env, tmp_path)
+    failed = {
+        "status": {"failedIndexes": "1", "conditions": [{"type": "Failed", "status": "True"}]}
+    }
+    monkeypatch.setenv("FAKE_JOB_STATUS", json.dumps(failed))
+    experiment = experiment_file(tmp_path, [str(ROOT / "tasks" / "lru-ttl-cache")])
+    result = runner.invoke(app, ["cloud", "run", str(experiment), "--context", str(ROOT), "--wait"])
+    one_line_error(result, "failed (shards 1)", "kubectl logs")
+
+
+def test_run_on_gke_without_kubectl(env: dict[str, Path], tmp_path: Path) -> None:
+    deployed_on_gke(env, tmp_path)
+    (env["tools"] / "kubectl").unlink()
+    experiment = experiment_file(tmp_path, [str(ROOT / "tasks" / "lru-ttl-cache")])
+    result = runner.invoke(app, ["cloud", "run", str(experiment), "--context", str(ROOT)])
+    one_line_error(result, "kubectl not found on PATH", "gcloud components install kubectl")
+
+
+@pytest.mark.parametrize("command", [["pull"], ["down"], ["run", "experiment.yaml"]])
+def test_a_runner_flag_that_is_not_the_deployments_is_refused(
+    env: dict[str, Path], tmp_path: Path, command: list[str]
+) -> None:
+    deployed_on_gke(env, tmp_path)
+    experiment_file(tmp_path, [str(ROOT / "tasks" / "lru-ttl-cache")])
+    result = runner.invoke(app, ["cloud", *command, "--runner", "cloud_run"])
+    one_line_error(result, "--runner cloud_run: the deployment in", "has runner gke")
+    assert calls(env["log"]) == [], "nothing ran"
+    result = runner.invoke(app, ["cloud", *command, "--model-serving", "cloud_run"])
+    one_line_error(result, "--model-serving cloud_run:", "has model_serving vertex")

@@ -14,10 +14,15 @@ import pytest
 
 from infra.conventions import (
     AWS_REGIONS,
+    CLOUD_RUN_GPU_REGIONS,
     GCP_REGIONS,
+    GKE_IP_RANGES,
+    NODES_PROJECT_ROLE,
     RUNNER_ROLES,
     SECRET_ENV,
     SERVICES,
+    VERTEX_MACHINES,
+    VERTEX_PREDICTOR_PERMISSIONS,
     Conventions,
 )
 from tests.infra.terraform_support import offline_terraform_env
@@ -32,6 +37,9 @@ VALID = [
     Conventions(environment="staging", cloud="aws", region="eu-west-1"),
     Conventions(cloud="aws", region="ap-southeast-4", extra_labels={"team": "evals", "app": "x"}),
     Conventions(name="abcdefghijklmno", environment="staging", project_id="a" * 30),
+    Conventions(project_id="my-project-1", runner="gke", model_serving="vertex"),
+    Conventions(project_id="my-project-1", region="europe-west4", model_serving="cloud_run"),
+    Conventions(project_id="my-project-1", region="us-west1", runner="gke"),
 ]
 # Each bad input with the field its error must name.
 INVALID = [
@@ -44,6 +52,14 @@ INVALID = [
     (Conventions(project_id="9-starts-with-a-digit"), "project_id"),
     (Conventions(project_id=""), "project_id"),
     (Conventions(project_id="my-project-1", extra_labels={"Team": "x"}), "extra_labels"),
+    (Conventions(project_id="my-project-1", runner="lambda"), "runner"),
+    (Conventions(cloud="aws", region="us-east-1", runner="gke"), "runner"),
+    (Conventions(project_id="my-project-1", model_serving="sagemaker"), "model_serving"),
+    (Conventions(cloud="aws", region="us-east-1", model_serving="vertex"), "model_serving"),
+    (
+        Conventions(project_id="my-project-1", region="us-west1", model_serving="cloud_run"),
+        "model_serving",
+    ),
 ]
 
 
@@ -56,6 +72,14 @@ def test_prefix_and_gcp_names() -> None:
         "service_account": "regenlab-dev-runner",
         "job": "regenlab-dev-runner",
         "model_server": "regenlab-dev-vllm",
+        "cluster": "regenlab-dev-runner",
+        "network": "regenlab-dev-net",
+        "router": "regenlab-dev-router",
+        "nat": "regenlab-dev-nat",
+        "nodes_service_account": "regenlab-dev-nodes",
+        "namespace": "regenlab-dev",
+        "kubernetes_service_account": "runner",
+        "vertex_predictor_role": "regenlab_dev_vertex_predictor",
         "secrets": {
             "ANTHROPIC_API_KEY": "regenlab-dev-anthropic-api-key",
             "OPENAI_API_KEY": "regenlab-dev-openai-api-key",
@@ -76,13 +100,41 @@ def test_labels_add_extra_labels_but_the_standard_ones_win() -> None:
         "component": "experiment-runner",
         "environment": "dev",
         "managed-by": "terraform",
+        "runner": "cloud-run",
+        "model-serving": "none",
     }
     assert conv.labels(managed_by="pulumi")["managed-by"] == "pulumi"
+    aws = Conventions(cloud="aws", region="us-east-1")
+    assert "runner" not in aws.labels() and "model-serving" not in aws.labels()
+
+
+def test_the_runner_and_the_model_serving_add_their_apis_and_labels() -> None:
+    conv = Conventions(project_id="my-project-1", runner="gke", model_serving="vertex")
+    assert conv.services == tuple(
+        sorted(
+            (
+                *SERVICES,
+                "compute.googleapis.com",
+                "container.googleapis.com",
+                "aiplatform.googleapis.com",
+            )
+        )
+    )
+    assert Conventions(project_id="my-project-1").services == SERVICES
+    assert conv.labels()["runner"] == "gke" and conv.labels()["model-serving"] == "vertex"
 
 
 def test_roles_services_and_secrets() -> None:
-    assert set(RUNNER_ROLES) == {"bucket", "secrets", "repository", "model_server"}
+    assert set(RUNNER_ROLES) == {
+        "bucket",
+        "secrets",
+        "repository",
+        "model_server",
+        "workload_identity",
+    }
     assert not PRIMITIVE_ROLES & set(RUNNER_ROLES.values())
+    assert VERTEX_PREDICTOR_PERMISSIONS == ("aiplatform.endpoints.predict",)
+    assert NODES_PROJECT_ROLE == "roles/container.defaultNodeServiceAccount"
     assert "run.googleapis.com" in SERVICES and list(SERVICES) == sorted(SERVICES)
     assert SECRET_ENV == ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
 
@@ -156,9 +208,14 @@ def _expected(conv: Conventions) -> dict[str, Any]:
         "names": conv.names,
         "labels": conv.labels(managed_by="terraform"),
         "runner_roles": dict(RUNNER_ROLES),
-        "services": list(SERVICES),
+        "services": list(conv.services),
         "secret_env": list(SECRET_ENV),
         "regions": {"gcp": list(GCP_REGIONS), "aws": list(AWS_REGIONS)},
+        "vertex_predictor_permissions": list(VERTEX_PREDICTOR_PERMISSIONS),
+        "nodes_project_role": NODES_PROJECT_ROLE,
+        "vertex_machines": {name: dict(spec) for name, spec in VERTEX_MACHINES.items()},
+        "cloud_run_gpu_regions": list(CLOUD_RUN_GPU_REGIONS),
+        "gke_ip_ranges": dict(GKE_IP_RANGES),
     }
 
 

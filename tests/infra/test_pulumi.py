@@ -13,12 +13,16 @@ import yaml
 
 from infra import InfraError
 from infra.conventions import RUNNER_ROLES, SECRET_ENV, SERVICES
-from infra.pulumi.mocks import Created, Recorded, RecordingMocks, record
+from infra.pulumi.mocks import MOCK_ENDPOINT_ID, Created, Recorded, RecordingMocks, record
 from infra.pulumi.regenlab_gcp import CONFIG_KEYS, Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "infra" / "pulumi"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 RUNNER_MEMBER = "serviceAccount:regenlab-dev-runner@my-project-1.iam.gserviceaccount.com"
+NODES_GRANT = (
+    "roles/container.defaultNodeServiceAccount",
+    "serviceAccount:regenlab-dev-nodes@my-project-1.iam.gserviceaccount.com",
+)
 
 BUCKET = "gcp:storage/bucket:Bucket"
 JOB = "gcp:cloudrunv2/job:Job"
@@ -26,6 +30,8 @@ SERVICE = "gcp:cloudrunv2/service:Service"
 ACCOUNT = "gcp:serviceaccount/account:Account"
 
 # Each IAM member kind, the input naming the one resource it grants on, and the conventions role.
+CLUSTER = "gcp:container/cluster:Cluster"
+ENDPOINT = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
 GRANTS = {
     "gcp:storage/bucketIAMMember:BucketIAMMember": ("bucket", RUNNER_ROLES["bucket"]),
     "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": (
@@ -34,6 +40,10 @@ GRANTS = {
     ),
     "gcp:secretmanager/secretIamMember:SecretIamMember": ("secretId", RUNNER_ROLES["secrets"]),
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": ("name", RUNNER_ROLES["model_server"]),
+    "gcp:vertex/aiEndpointIamMember:AiEndpointIamMember": (
+        "endpoint",
+        "projects/my-project-1/roles/regenlab_dev_vertex_predictor",
+    ),
 }
 LABELLED = {BUCKET, JOB, SERVICE, "gcp:artifactregistry/repository:Repository"}
 LABELLED |= {"gcp:secretmanager/secret:Secret"}
@@ -64,7 +74,12 @@ def custom() -> Recorded:
 
 @pytest.fixture(scope="module")
 def with_model_server() -> Recorded:
-    return record(Settings(project_id="my-project-1", enable_model_server=True))
+    return record(Settings(project_id="my-project-1", model_serving="cloud_run"))
+
+
+@pytest.fixture(scope="module")
+def gke_vertex() -> Recorded:
+    return record(Settings(project_id="my-project-1", runner="gke", model_serving="vertex"))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -106,24 +121,35 @@ def test_bucket_is_private_versioned_expiring_and_destroyable(custom: Recorded) 
     assert ("Delete", {"age": CUSTOM.run_retention_days}) in rules
 
 
-@pytest.mark.parametrize("fixture", ["default", "with_model_server"])
-def test_no_primitive_role_and_no_project_level_grant(
+@pytest.mark.parametrize("fixture", ["default", "with_model_server", "gke_vertex"])
+def test_no_primitive_role_and_no_project_level_grant_but_the_nodes_role(
     fixture: str, request: pytest.FixtureRequest
 ) -> None:
     recorded: Recorded = request.getfixturevalue(fixture)
     roles = {s for r in recorded.resources for s in _strings(r.inputs) if s.startswith("roles/")}
     assert roles, "the program grants no role at all"
     assert not roles & PRIMITIVE_ROLES
-    assert not [r.token for r in recorded.resources if r.token.startswith("gcp:projects/iam")]
+    project_grants = [r for r in recorded.resources if r.token.startswith("gcp:projects/iAM")]
+    project_grants = [
+        r for r in project_grants if r.token != "gcp:projects/iAMCustomRole:IAMCustomRole"
+    ]
+    expected = [NODES_GRANT] if fixture == "gke_vertex" else []
+    assert [(r.inputs["role"], r.inputs["member"]) for r in project_grants] == expected
 
 
-@pytest.mark.parametrize("fixture", ["default", "with_model_server"])
+@pytest.mark.parametrize("fixture", ["default", "with_model_server", "gke_vertex"])
 def test_every_grant_gives_the_runner_its_role_on_one_resource(
     fixture: str, request: pytest.FixtureRequest
 ) -> None:
     recorded: Recorded = request.getfixturevalue(fixture)
     names = {r.inputs.get(key) for r in recorded.resources for key in ("name", "secretId")}
-    grants = _iam_resources(recorded)
+    names.add(MOCK_ENDPOINT_ID)
+    grants = [
+        grant
+        for grant in _iam_resources(recorded)
+        if grant.inputs.get("member") == RUNNER_MEMBER
+        and grant.token != "gcp:projects/iAMCustomRole:IAMCustomRole"
+    ]
     assert len(grants) >= 4
     for grant in grants:
         # Only *IamMember kinds: bindings and policies are authoritative and would evict others.
@@ -200,7 +226,11 @@ def test_every_labelled_resource_carries_the_conventions_labels(
     fixture: str, request: pytest.FixtureRequest
 ) -> None:
     recorded: Recorded = request.getfixturevalue(fixture)
-    settings = CUSTOM if fixture == "custom" else Settings(project_id="my-project-1")
+    settings = (
+        CUSTOM
+        if fixture == "custom"
+        else Settings(project_id="my-project-1", model_serving="cloud_run")
+    )
     expected = settings.conventions().labels(managed_by="pulumi")
     assert expected["managed-by"] == "pulumi"
     labelled = [r for r in recorded.resources if "labels" in r.inputs]
@@ -215,9 +245,11 @@ def test_every_labelled_resource_carries_the_conventions_labels(
 def test_model_server_is_off_by_default(default: Recorded) -> None:
     assert not default.of(SERVICE)
     assert not default.of("gcp:cloudrunv2/serviceIamMember:ServiceIamMember")
+    assert not default.of(ENDPOINT)
+    assert not default.of(CLUSTER)
     assert len(default.of(ACCOUNT)) == 1
     assert "OPENAI_COMPATIBLE_BASE_URL" not in _env(default)
-    assert default.outputs["model_server_url"] is None
+    assert default.outputs["model_base_url"] is None
 
 
 def test_model_server_when_enabled(with_model_server: Recorded) -> None:
@@ -230,9 +262,71 @@ def test_model_server_when_enabled(with_model_server: Recorded) -> None:
     invoker = with_model_server.one("gcp:cloudrunv2/serviceIamMember:ServiceIamMember").inputs
     assert (invoker["name"], invoker["role"]) == (service["name"], "roles/run.invoker")
     assert invoker["member"] == RUNNER_MEMBER
-    url = with_model_server.outputs["model_server_url"]
-    assert url.startswith("https://")
-    assert _env(with_model_server)["OPENAI_COMPATIBLE_BASE_URL"]["value"] == f"{url}/v1"
+    url = with_model_server.outputs["model_base_url"]
+    assert url.startswith("https://") and url.endswith(".run.app/v1")
+    assert _env(with_model_server)["OPENAI_COMPATIBLE_BASE_URL"]["value"] == url
+
+
+def test_the_gke_runner_replaces_the_job_with_a_private_autopilot_cluster(
+    gke_vertex: Recorded,
+) -> None:
+    assert not gke_vertex.of(JOB)
+    cluster = gke_vertex.one(CLUSTER).inputs
+    assert cluster["name"] == "regenlab-dev-runner"
+    assert cluster["enableAutopilot"] is True
+    assert cluster["deletionProtection"] is False
+    assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True
+    assert cluster["releaseChannel"] == {"channel": "REGULAR"}
+    assert cluster["workloadIdentityConfig"] == {"workloadPool": "my-project-1.svc.id.goog"}
+    assert cluster["secretManagerConfig"] == {"enabled": True}
+    assert cluster["addonsConfig"]["gcsFuseCsiDriverConfig"] == {"enabled": True}
+    defaults = cluster["clusterAutoscaling"]["autoProvisioningDefaults"]
+    assert defaults["serviceAccount"] == "regenlab-dev-nodes@my-project-1.iam.gserviceaccount.com"
+    assert cluster["resourceLabels"]["runner"] == "gke"
+    subnet = gke_vertex.one("gcp:compute/subnetwork:Subnetwork").inputs
+    assert subnet["privateIpGoogleAccess"] is True
+    (workload,) = gke_vertex.of("gcp:serviceaccount/iAMMember:IAMMember")
+    assert (
+        workload.inputs["member"] == "serviceAccount:my-project-1.svc.id.goog[regenlab-dev/runner]"
+    )
+    assert workload.inputs["role"] == RUNNER_ROLES["workload_identity"]
+    assert gke_vertex.outputs["job"] is None and gke_vertex.outputs["run_command"] is None
+    assert gke_vertex.outputs["cluster"] == "regenlab-dev-runner"
+
+
+def test_the_vertex_endpoint_serves_the_model_to_the_runner_only(gke_vertex: Recorded) -> None:
+    endpoint = gke_vertex.one(ENDPOINT).inputs
+    assert endpoint["huggingFaceModelId"] == "Qwen/Qwen2.5-Coder-7B-Instruct"
+    resources = endpoint["deployConfig"]["dedicatedResources"]
+    assert resources["machineSpec"] == {
+        "machineType": "g2-standard-12",
+        "acceleratorType": "NVIDIA_L4",
+        "acceleratorCount": 1,
+    }
+    assert (resources["minReplicaCount"], resources["maxReplicaCount"]) == (1, 1)
+    role = gke_vertex.one("gcp:projects/iAMCustomRole:IAMCustomRole").inputs
+    assert role["permissions"] == ["aiplatform.endpoints.predict"]
+    grant = gke_vertex.one("gcp:vertex/aiEndpointIamMember:AiEndpointIamMember").inputs
+    assert (grant["endpoint"], grant["member"]) == (MOCK_ENDPOINT_ID, RUNNER_MEMBER)
+    url = gke_vertex.outputs["model_base_url"]
+    assert url == (
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/my-project-1/locations/"
+        f"us-central1/endpoints/{MOCK_ENDPOINT_ID}"
+    )
+
+
+def test_prod_is_protected_from_destroy_unless_told_otherwise() -> None:
+    prod = record(
+        Settings(project_id="my-project-1", environment="prod", model_serving="cloud_run")
+    )
+    assert prod.one(JOB).inputs["deletionProtection"] is True
+    assert prod.one(SERVICE).inputs["deletionProtection"] is True
+    assert prod.one(BUCKET).inputs["forceDestroy"] is False
+    unprotected = record(
+        Settings(project_id="my-project-1", environment="prod", deletion_protection=False)
+    )
+    assert unprotected.one(JOB).inputs["deletionProtection"] is False
+    assert unprotected.one(BUCKET).inputs["forceDestroy"] is True
 
 
 def test_outputs_match_the_terraform_modules(default: Recorded) -> None:
@@ -275,6 +369,24 @@ def test_an_explicit_image_is_used_as_is() -> None:
         (Settings(project_id="my-project-1", task_timeout="1h"), "regenlab:taskTimeout"),
         (Settings(project_id="my-project-1", max_retries=11), "regenlab:maxRetries"),
         (Settings(project_id="my-project-1", run_retention_days=0), "regenlab:runRetentionDays"),
+        (Settings(project_id="my-project-1", runner="lambda"), "regenlab:runner"),
+        (Settings(project_id="my-project-1", model_serving="sagemaker"), "regenlab:modelServing"),
+        (
+            Settings(project_id="my-project-1", region="us-west1", model_serving="cloud_run"),
+            "regenlab:modelServing",
+        ),
+        (
+            Settings(project_id="my-project-1", vertex_machine_type="n1-standard-4"),
+            "regenlab:vertexMachineType",
+        ),
+        (
+            Settings(project_id="my-project-1", vertex_min_replicas=2, vertex_max_replicas=1),
+            "regenlab:vertexMaxReplicas",
+        ),
+        (
+            Settings(project_id="my-project-1", gke_release_channel="NIGHTLY"),
+            "regenlab:gkeReleaseChannel",
+        ),
     ],
 )
 def test_invalid_settings_raise_one_line_naming_the_config_key(
@@ -293,10 +405,12 @@ def stack_config() -> Iterator[None]:
     pulumi.runtime.set_all_config(
         {
             "gcp:project": "my-project-1",
-            "gcp:region": "asia-east1",
+            "gcp:region": "asia-southeast1",
             "regenlab:taskCount": "5",
             "regenlab:parallelism": "0",
-            "regenlab:enableModelServer": "true",
+            "regenlab:modelServing": "cloud_run",
+            "regenlab:runner": "gke",
+            "regenlab:gkeAuthorizedNetworks": '["203.0.113.0/24"]',
             "regenlab:labels": '{"team": "evals"}',
         }
     )
@@ -307,9 +421,10 @@ def stack_config() -> Iterator[None]:
 @pytest.mark.usefixtures("stack_config")
 def test_settings_come_from_the_stack_config() -> None:
     settings = Settings.from_config()
-    assert (settings.project_id, settings.region) == ("my-project-1", "asia-east1")
+    assert (settings.project_id, settings.region) == ("my-project-1", "asia-southeast1")
     assert (settings.task_count, settings.parallelism) == (5, 0)
-    assert settings.enable_model_server is True
+    assert (settings.runner, settings.model_serving) == ("gke", "cloud_run")
+    assert settings.gke_authorized_networks == ("203.0.113.0/24",)
     assert settings.labels == {"team": "evals"}
     assert settings.cpu == Settings().cpu
 
@@ -327,9 +442,9 @@ def test_the_entry_point_deploys_the_stack_and_exports_the_outputs(
         runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
 
     pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]  # the decorator is untyped
-    assert set(exported) >= {"bucket", "job", "run_command", "model_server_url"}
+    assert set(exported) >= {"bucket", "cluster", "run_command", "model_base_url"}
     tokens = {created.token for created in mocks.created}
-    assert {JOB, SERVICE} <= tokens, "the stack config enables the model server"
+    assert {CLUSTER, SERVICE} <= tokens, "the stack config picks GKE and the Cloud Run server"
 
 
 def test_the_example_stack_config_documents_every_key() -> None:

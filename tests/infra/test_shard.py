@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from experiments._shard import Shard, shard_items
+from experiments import Shard, shard_items
 from infra import InfraError
-from infra._task import task_place
+from infra._task import load_secret_files, task_place
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7, 10, 40])
@@ -78,3 +80,27 @@ def test_a_broken_cloud_run_environment_is_one_line(env: dict[str, str], message
     with pytest.raises(InfraError, match=message) as caught:
         task_place(env)
     assert "\n" not in str(caught.value) and "fix:" in str(caught.value)
+
+
+def test_a_gke_pod_reads_its_place_from_the_indexed_job() -> None:
+    env = {"JOB_COMPLETION_INDEX": "2", "REGENLAB_TASK_COUNT": "3", "REGENLAB_EXECUTION": "job-y"}
+    place = task_place(env)
+    assert place.shard == Shard(index=2, count=3)
+    assert place.execution == "job-y"
+
+
+def test_a_broken_gke_environment_names_the_gke_variables() -> None:
+    with pytest.raises(InfraError, match="JOB_COMPLETION_INDEX=3 with REGENLAB_TASK_COUNT=3"):
+        task_place({"JOB_COMPLETION_INDEX": "3", "REGENLAB_TASK_COUNT": "3"})
+
+
+def test_api_keys_mounted_as_files_become_variables(tmp_path: Path) -> None:
+    (tmp_path / "ANTHROPIC_API_KEY").write_text("sk-ant-from-file\n")
+    (tmp_path / "OPENAI_API_KEY").write_text("sk-from-file")
+    (tmp_path / "UNRELATED").write_text("not read")
+    env = {"REGENLAB_SECRETS_DIR": str(tmp_path), "OPENAI_API_KEY": "set-by-hand"}
+    assert load_secret_files(env) == ["ANTHROPIC_API_KEY"]
+    assert env["ANTHROPIC_API_KEY"] == "sk-ant-from-file"
+    assert env["OPENAI_API_KEY"] == "set-by-hand"
+    assert "UNRELATED" not in env
+    assert load_secret_files({}) == []

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments._matrix import EXPERIMENT_FILE, RESULTS_FILE, expand, load_experiment
-from experiments._shard import Shard
+from experiments import ExperimentDir, Shard, expand, load_experiment
 from infra._task import TaskPlace, run_task
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +44,7 @@ def experiment(tmp_path: Path) -> Path:
 
 
 def keys(folder: Path) -> set[str]:
-    lines = (folder / RESULTS_FILE).read_text().splitlines()
+    lines = (folder / ExperimentDir.RESULTS_LOG).read_text().splitlines()
     return {json.loads(line)["key"] for line in lines}
 
 
@@ -62,24 +61,47 @@ def test_two_tasks_run_every_trial_once_and_a_retried_task_resumes(
     assert keys(first) | keys(second) == all_keys
     assert not keys(first) & keys(second)
     for folder in (first, second):
-        saved = yaml.safe_load((folder / EXPERIMENT_FILE).read_text())
+        saved = yaml.safe_load((folder / ExperimentDir.SPEC).read_text())
         assert saved["shard"]["count"] == 2
         assert all((folder / key / "results.json").is_file() for key in keys(folder))
 
     again = run_task(experiment, bucket, TaskPlace(Shard(index=0, count=2), "exec-1"))
     assert (again.done, again.skipped, again.total) == (0, 2, 2)
-    assert len((first / RESULTS_FILE).read_text().splitlines()) == 2
+    assert len((first / ExperimentDir.RESULTS_LOG).read_text().splitlines()) == 2
 
 
-def test_the_command_reads_its_shard_from_cloud_runs_environment(
-    experiment: Path, tmp_path: Path
-) -> None:
-    bucket = tmp_path / "bucket"
-    env = os.environ | {
+# Each runner's environment for the last of three shards: Cloud Run's task variables, or the
+# indexed Job's completion index with the count and the execution `experiment cloud run` sets.
+PLACES = {
+    "cloud_run": {
         "CLOUD_RUN_TASK_INDEX": "2",
         "CLOUD_RUN_TASK_COUNT": "3",
         "CLOUD_RUN_EXECUTION": "regenlab-dev-runner-abc12",
+    },
+    "gke": {
+        "JOB_COMPLETION_INDEX": "2",
+        "REGENLAB_TASK_COUNT": "3",
+        "REGENLAB_EXECUTION": "regenlab-dev-runner-abc12",
+    },
+}
+
+
+@pytest.mark.parametrize("runner", sorted(PLACES))
+def test_the_command_reads_its_shard_from_the_runners_environment(
+    experiment: Path, tmp_path: Path, runner: str
+) -> None:
+    bucket = tmp_path / "bucket"
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "ANTHROPIC_API_KEY").write_text("unused-by-the-mock-models")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CLOUD_RUN_", "JOB_COMPLETION", "REGENLAB_"))
+    }
+    env |= PLACES[runner] | {
         "REGENLAB_RUNS_DIR": str(bucket),
+        "REGENLAB_SECRETS_DIR": str(secrets),
     }
     done = subprocess.run(
         [sys.executable, "-m", "experiments.cli", "cloud", "task", str(experiment)],

@@ -4,14 +4,14 @@ resource "google_service_account" "runner" {
   project      = var.project_id
   account_id   = local.names.service_account
   display_name = "regenlab experiment runner (${module.conventions.prefix})"
-  description  = "Runs regenlab experiment tasks as a Cloud Run job."
+  description  = "Runs regenlab experiment tasks (a Cloud Run job, or GKE Job pods through Workload Identity)."
 
   depends_on = [google_project_service.enabled]
 }
 
 # The model server's identity: it needs no grant at all (its image is public, its logs are stdout).
 resource "google_service_account" "model_server" {
-  count = var.enable_model_server ? 1 : 0
+  count = local.serve_cloud_run ? 1 : 0
 
   project      = var.project_id
   account_id   = local.names.model_server

@@ -1,10 +1,11 @@
 resource "google_cloud_run_v2_job" "runner" {
-  project  = var.project_id
-  name     = local.names.job
-  location = var.region
-  labels   = local.labels
-  # `experiment cloud down` must be able to delete the job.
-  deletion_protection = false
+  count = local.cloud_run_runner ? 1 : 0
+
+  project             = var.project_id
+  name                = local.names.job
+  location            = var.region
+  labels              = local.labels
+  deletion_protection = local.deletion_protection
 
   template {
     task_count  = var.task_count
@@ -48,12 +49,12 @@ resource "google_cloud_run_v2_job" "runner" {
           }
         }
 
-        # With the model server on, experiments reach it as `openai-compatible/<model>`.
+        # With a model server, experiments reach it as `openai-compatible/<model>`.
         dynamic "env" {
-          for_each = google_cloud_run_v2_service.model_server
+          for_each = var.model_serving == "none" ? [] : [local.model_base_url]
           content {
             name  = "OPENAI_COMPATIBLE_BASE_URL"
-            value = "${env.value.uri}/v1"
+            value = env.value
           }
         }
 

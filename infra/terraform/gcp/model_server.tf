@@ -3,14 +3,14 @@
 # run.invoker: only the runner's service account has it (no allUsers), and a job reaches it
 # without a VPC connector.
 resource "google_cloud_run_v2_service" "model_server" {
-  count = var.enable_model_server ? 1 : 0
+  count = local.serve_cloud_run ? 1 : 0
 
   project             = var.project_id
   name                = local.names.model_server
   location            = var.region
   labels              = local.labels
   ingress             = "INGRESS_TRAFFIC_ALL"
-  deletion_protection = false
+  deletion_protection = local.deletion_protection
 
   template {
     service_account = google_service_account.model_server[0].email
@@ -63,7 +63,7 @@ resource "google_cloud_run_v2_service" "model_server" {
 }
 
 resource "google_cloud_run_v2_service_iam_member" "runner_invoker" {
-  count = var.enable_model_server ? 1 : 0
+  count = local.serve_cloud_run ? 1 : 0
 
   project  = var.project_id
   location = google_cloud_run_v2_service.model_server[0].location

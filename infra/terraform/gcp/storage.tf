@@ -5,8 +5,9 @@ resource "google_storage_bucket" "runs" {
   location = var.region
   labels   = local.labels
 
-  # Runs are reproducible outputs, not records to keep: `experiment cloud down` empties the bucket.
-  force_destroy               = true
+  # Runs are reproducible outputs, not records to keep: `experiment cloud down` empties the bucket,
+  # unless the deployment is protected (prod by default), when a bucket with runs stays.
+  force_destroy               = !local.deletion_protection
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
 

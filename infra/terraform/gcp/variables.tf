@@ -110,14 +110,26 @@ variable "run_retention_days" {
   }
 }
 
-variable "enable_model_server" {
-  description = "Also deploy a vLLM OpenAI-compatible server on a Cloud Run GPU (nvidia-l4)."
+variable "runner" {
+  description = "Where experiment tasks run: cloud_run (a Cloud Run job) or gke (an indexed Kubernetes Job on GKE Autopilot)."
+  type        = string
+  default     = "cloud_run"
+}
+
+variable "model_serving" {
+  description = "How an open model is served to the runner: none, cloud_run (vLLM on a Cloud Run L4 GPU) or vertex (a Vertex AI endpoint)."
+  type        = string
+  default     = "none"
+}
+
+variable "deletion_protection" {
+  description = "Refuse to destroy the GKE cluster, the Cloud Run job and model server, and keep a non-empty bucket; null means true in prod, false elsewhere."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "model_server_model" {
-  description = "The Hugging Face model the vLLM server serves (fits one L4's 24 GB)."
+  description = "The Hugging Face model served by either model server (fits one L4's 24 GB)."
   type        = string
   default     = "Qwen/Qwen2.5-Coder-7B-Instruct"
 }
@@ -126,4 +138,71 @@ variable "model_server_image" {
   description = "The vLLM OpenAI-compatible server image, pinned to a release."
   type        = string
   default     = "vllm/vllm-openai:v0.9.2"
+}
+
+variable "vertex_machine_type" {
+  description = "The Vertex AI machine type of each replica: g2-standard-12 or g2-standard-24 (L4), a2-highgpu-1g or a2-ultragpu-1g (A100)."
+  type        = string
+  default     = "g2-standard-12"
+
+  validation {
+    condition     = contains(["g2-standard-12", "g2-standard-24", "a2-highgpu-1g", "a2-ultragpu-1g"], var.vertex_machine_type)
+    error_message = "vertex_machine_type: use one of g2-standard-12, g2-standard-24, a2-highgpu-1g, a2-ultragpu-1g."
+  }
+}
+
+variable "vertex_min_replicas" {
+  description = "Replicas the Vertex AI endpoint always keeps (at least 1: each is billed while deployed)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.vertex_min_replicas >= 1 && floor(var.vertex_min_replicas) == var.vertex_min_replicas
+    error_message = "vertex_min_replicas: use a whole number, 1 or more."
+  }
+}
+
+variable "vertex_max_replicas" {
+  description = "Replicas the Vertex AI endpoint may scale up to under load."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.vertex_max_replicas >= var.vertex_min_replicas && floor(var.vertex_max_replicas) == var.vertex_max_replicas
+    error_message = "vertex_max_replicas: use a whole number no smaller than vertex_min_replicas."
+  }
+}
+
+variable "vertex_accept_eula" {
+  description = "Accept the model's end user license agreement, for Model Garden models that have one."
+  type        = bool
+  default     = false
+}
+
+variable "gke_release_channel" {
+  description = "The GKE release channel of the Autopilot cluster: RAPID, REGULAR or STABLE."
+  type        = string
+  default     = "REGULAR"
+
+  validation {
+    condition     = contains(["RAPID", "REGULAR", "STABLE"], var.gke_release_channel)
+    error_message = "gke_release_channel: use one of RAPID, REGULAR, STABLE."
+  }
+}
+
+variable "gke_node_logging" {
+  description = "Give the GKE nodes' service account GKE's node role on the project, so that pod logs and metrics reach Cloud Logging and Monitoring."
+  type        = bool
+  default     = true
+}
+
+variable "gke_authorized_networks" {
+  description = "CIDR blocks allowed to reach the cluster's IP control-plane endpoint (kubectl uses the IAM-checked DNS endpoint and needs none)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.gke_authorized_networks : can(cidrhost(cidr, 0))])
+    error_message = "gke_authorized_networks: use CIDR blocks such as 203.0.113.0/24."
+  }
 }

@@ -12,5 +12,10 @@ terraform {
       # gpu_zonal_redundancy_disabled and deletion_protection.
       version = "~> 7.0"
     }
+    # google_vertex_ai_endpoint_iam_member is a beta resource.
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "~> 7.0"
+    }
   }
 }

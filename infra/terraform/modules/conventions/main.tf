@@ -3,8 +3,28 @@
 # here, so they agree everywhere. tests/infra/test_conventions.py applies this module and compares.
 
 locals {
-  clouds       = ["gcp", "aws"]
-  environments = ["dev", "staging", "prod"]
+  clouds         = ["gcp", "aws"]
+  environments   = ["dev", "staging", "prod"]
+  runners        = ["cloud_run", "gke"]
+  model_servings = ["none", "cloud_run", "vertex"]
+
+  # Regions where Cloud Run offers the NVIDIA L4 GPU the cloud_run model server needs.
+  cloud_run_gpu_regions = [
+    "asia-south1",
+    "asia-southeast1",
+    "europe-west1",
+    "europe-west4",
+    "us-central1",
+    "us-east4",
+  ]
+
+  # The Vertex AI machine types the vertex model server may use, with the GPUs each carries.
+  vertex_machines = {
+    "g2-standard-12" = { accelerator_type = "NVIDIA_L4", accelerator_count = 1 }
+    "g2-standard-24" = { accelerator_type = "NVIDIA_L4", accelerator_count = 2 }
+    "a2-highgpu-1g"  = { accelerator_type = "NVIDIA_TESLA_A100", accelerator_count = 1 }
+    "a2-ultragpu-1g" = { accelerator_type = "NVIDIA_A100_80GB", accelerator_count = 1 }
+  }
 
   # 30 characters (a GCP service account id's limit) less "-runner".
   max_gcp_prefix = 23
@@ -103,18 +123,32 @@ locals {
     service_account = "${local.prefix}-runner"
     job             = "${local.prefix}-runner"
     model_server    = "${local.prefix}-vllm"
+    # The GKE runner: its cluster and network, the nodes' identity, where its Jobs run.
+    cluster                    = "${local.prefix}-runner"
+    network                    = "${local.prefix}-net"
+    router                     = "${local.prefix}-router"
+    nat                        = "${local.prefix}-nat"
+    nodes_service_account      = "${local.prefix}-nodes"
+    namespace                  = local.prefix
+    kubernetes_service_account = "runner"
+    # A custom role id allows letters, digits, '_' and '.' only.
+    vertex_predictor_role = "${replace(local.prefix, "-", "_")}_vertex_predictor"
     secrets = tomap({
       for env in local.secret_env : env => "${local.prefix}-${replace(lower(env), "_", "-")}"
     })
   }
 
   # The standard labels win over extra_labels so that nobody can relabel a resource's owner.
+  # On GCP the runner and the model serving are labels too, so that billing splits by them.
   labels = merge(var.extra_labels, {
     app         = "regenlab"
     component   = "experiment-runner"
     environment = var.environment
     managed-by  = "terraform"
-  })
+    }, var.cloud == "gcp" ? {
+    runner        = replace(var.runner, "_", "-")
+    model-serving = replace(var.model_serving, "_", "-")
+  } : {})
 
   # The one role the runner gets on each kind of resource; never a project-wide grant.
   runner_roles = {
@@ -122,13 +156,34 @@ locals {
     secrets      = "roles/secretmanager.secretAccessor"
     repository   = "roles/artifactregistry.reader"
     model_server = "roles/run.invoker"
+    # On the runner's own service account, for the GKE Job's Kubernetes service account.
+    workload_identity = "roles/iam.workloadIdentityUser"
   }
 
-  services = [
+  # The one permission of the custom role the runner holds on the Vertex AI endpoint.
+  vertex_predictor_permissions = ["aiplatform.endpoints.predict"]
+
+  # The one project-level grant a deployment may make: GKE's own least-privilege role for a node
+  # service account (write logs and metrics), and only to the nodes' account.
+  nodes_project_role = "roles/container.defaultNodeServiceAccount"
+
+  # The GKE runner's subnet and its secondary ranges for pods and services.
+  gke_ip_ranges = {
+    nodes    = "10.10.0.0/20"
+    pods     = "10.16.0.0/14"
+    services = "10.20.0.0/20"
+  }
+
+  base_services = [
     "artifactregistry.googleapis.com",
     "iam.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
     "storage.googleapis.com",
   ]
+  services = sort(concat(
+    local.base_services,
+    var.runner == "gke" ? ["compute.googleapis.com", "container.googleapis.com"] : [],
+    var.model_serving == "vertex" ? ["aiplatform.googleapis.com"] : [],
+  ))
 }

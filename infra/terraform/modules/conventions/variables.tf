@@ -78,3 +78,40 @@ variable "extra_labels" {
     error_message = "extra_labels: use lowercase letters, digits, '_' or '-' (keys start with a letter, both at most 63 characters)."
   }
 }
+
+variable "runner" {
+  description = "Where experiment tasks run on GCP: cloud_run (a Cloud Run job) or gke (an indexed Kubernetes Job on GKE Autopilot)."
+  type        = string
+  default     = "cloud_run"
+
+  validation {
+    condition     = contains(local.runners, var.runner)
+    error_message = "runner: use one of cloud_run, gke."
+  }
+
+  validation {
+    condition     = var.runner == "cloud_run" || var.cloud == "gcp"
+    error_message = "runner: gke runs on GCP only; leave runner at cloud_run on aws (it runs on ECS there)."
+  }
+}
+
+variable "model_serving" {
+  description = "How an open model is served on GCP: none, cloud_run (vLLM on a Cloud Run GPU) or vertex (a Vertex AI endpoint)."
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = contains(local.model_servings, var.model_serving)
+    error_message = "model_serving: use one of none, cloud_run, vertex."
+  }
+
+  validation {
+    condition     = var.model_serving == "none" || var.cloud == "gcp"
+    error_message = "model_serving: only GCP serves models; leave it none on aws."
+  }
+
+  validation {
+    condition     = var.model_serving != "cloud_run" || contains(local.cloud_run_gpu_regions, var.region)
+    error_message = "model_serving: cloud_run needs a region with Cloud Run L4 GPUs: asia-south1, asia-southeast1, europe-west1, europe-west4, us-central1, us-east4."
+  }
+}

@@ -28,6 +28,24 @@ run "gcp_defaults" {
   }
 
   assert {
+    condition = (
+      output.names.cluster == "regenlab-dev-runner"
+      && output.names.network == "regenlab-dev-net"
+      && output.names.router == "regenlab-dev-router"
+      && output.names.nat == "regenlab-dev-nat"
+      && output.names.nodes_service_account == "regenlab-dev-nodes"
+      && output.names.namespace == "regenlab-dev"
+      && output.names.kubernetes_service_account == "runner"
+    )
+    error_message = "the GKE runner's names derive from the prefix"
+  }
+
+  assert {
+    condition     = output.names.vertex_predictor_role == "regenlab_dev_vertex_predictor"
+    error_message = "a custom role id has no hyphens"
+  }
+
+  assert {
     condition = output.names.secrets == tomap({
       ANTHROPIC_API_KEY = "regenlab-dev-anthropic-api-key"
       OPENAI_API_KEY    = "regenlab-dev-openai-api-key"
@@ -37,12 +55,67 @@ run "gcp_defaults" {
 
   assert {
     condition = output.labels == tomap({
-      app         = "regenlab"
-      component   = "experiment-runner"
-      environment = "dev"
-      managed-by  = "terraform"
+      app           = "regenlab"
+      component     = "experiment-runner"
+      environment   = "dev"
+      managed-by    = "terraform"
+      runner        = "cloud-run"
+      model-serving = "none"
     })
-    error_message = "the standard labels are app, component, environment and managed-by"
+    error_message = "the standard GCP labels are app, component, environment, managed-by, runner and model-serving"
+  }
+}
+
+run "gke_and_vertex_label_and_enable_their_apis" {
+  command = plan
+
+  variables {
+    runner        = "gke"
+    model_serving = "vertex"
+  }
+
+  assert {
+    condition     = output.labels["runner"] == "gke" && output.labels["model-serving"] == "vertex"
+    error_message = "the runner and the model serving are labels"
+  }
+
+  assert {
+    condition = output.services == tolist([
+      "aiplatform.googleapis.com",
+      "artifactregistry.googleapis.com",
+      "compute.googleapis.com",
+      "container.googleapis.com",
+      "iam.googleapis.com",
+      "run.googleapis.com",
+      "secretmanager.googleapis.com",
+      "storage.googleapis.com",
+    ])
+    error_message = "GKE adds the compute and container APIs, Vertex AI the aiplatform API"
+  }
+
+  assert {
+    condition     = output.vertex_predictor_permissions == tolist(["aiplatform.endpoints.predict"])
+    error_message = "the runner may call predict on the endpoint and nothing else"
+  }
+
+  assert {
+    condition     = output.vertex_machines["g2-standard-12"].accelerator_type == "NVIDIA_L4"
+    error_message = "g2-standard-12 carries an L4"
+  }
+}
+
+run "aws_tags_carry_no_gcp_runner_labels" {
+  command = plan
+
+  variables {
+    cloud      = "aws"
+    region     = "us-east-1"
+    project_id = ""
+  }
+
+  assert {
+    condition     = !contains(keys(output.labels), "runner") && !contains(keys(output.labels), "model-serving")
+    error_message = "runner and model-serving are GCP labels only"
   }
 }
 
@@ -87,12 +160,18 @@ run "roles_are_per_resource_and_never_primitive" {
 
   assert {
     condition = output.runner_roles == tomap({
-      bucket       = "roles/storage.objectAdmin"
-      secrets      = "roles/secretmanager.secretAccessor"
-      repository   = "roles/artifactregistry.reader"
-      model_server = "roles/run.invoker"
+      bucket            = "roles/storage.objectAdmin"
+      secrets           = "roles/secretmanager.secretAccessor"
+      repository        = "roles/artifactregistry.reader"
+      model_server      = "roles/run.invoker"
+      workload_identity = "roles/iam.workloadIdentityUser"
     })
-    error_message = "the runner's roles must be exactly the four per-resource roles"
+    error_message = "the runner's roles must be exactly the five per-resource roles"
+  }
+
+  assert {
+    condition     = output.nodes_project_role == "roles/container.defaultNodeServiceAccount"
+    error_message = "the only project-level role is GKE's node role"
   }
 
   assert {

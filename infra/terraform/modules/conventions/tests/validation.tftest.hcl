@@ -158,3 +158,75 @@ run "bad_extra_label" {
 
   expect_failures = [var.extra_labels]
 }
+
+run "bad_runner" {
+  command = plan
+
+  variables {
+    runner = "lambda"
+  }
+
+  expect_failures = [var.runner]
+}
+
+run "gke_runner_is_gcp_only" {
+  command = plan
+
+  variables {
+    cloud      = "aws"
+    region     = "us-east-1"
+    project_id = ""
+    runner     = "gke"
+  }
+
+  expect_failures = [var.runner]
+}
+
+run "bad_model_serving" {
+  command = plan
+
+  variables {
+    model_serving = "sagemaker"
+  }
+
+  expect_failures = [var.model_serving]
+}
+
+run "model_serving_is_gcp_only" {
+  command = plan
+
+  variables {
+    cloud         = "aws"
+    region        = "us-east-1"
+    project_id    = ""
+    model_serving = "vertex"
+  }
+
+  expect_failures = [var.model_serving]
+}
+
+run "cloud_run_serving_needs_a_gpu_region" {
+  command = plan
+
+  variables {
+    region        = "us-west1"
+    model_serving = "cloud_run"
+  }
+
+  expect_failures = [var.model_serving]
+}
+
+run "vertex_serving_has_no_cloud_run_gpu_rule" {
+  command = plan
+
+  variables {
+    region        = "us-west1"
+    model_serving = "vertex"
+    runner        = "gke"
+  }
+
+  assert {
+    condition     = output.labels["model-serving"] == "vertex"
+    error_message = "vertex serves from any region the deployment accepts"
+  }
+}
