@@ -2,6 +2,7 @@
 metrics and statistics. Works on any two folders; imports neither `agents` nor `experiments`,
 and runs code only through `sandbox`."""
 
+from analysis import _format as fmt
 from analysis._agreement import AGREEMENTS, TestComparison, compare_tests
 from analysis._analyze import ANALYSIS_VERSION, AnalysisResult, analyze
 from analysis._files import Codebase, SourceFile, load_codebase
@@ -21,13 +22,17 @@ from analysis._metrics import (
     code_metrics,
     compare_metrics,
 )
+from analysis._page import caveats_markdown, report_page
 from analysis._similarity import FileSimilarity, SimilarityResult, compare_similarity
 from analysis._stats import (
     ArmStatistics,
     Estimate,
     arm_statistics,
     bootstrap_mean,
+    cluster_bootstrap,
+    holm_adjust,
     paired_difference,
+    wilson_interval,
 )
 from analysis._structure import StructureResult, Symbol, compare_structure, symbol_inventory
 from analysis._testcount import count_tests
@@ -57,6 +62,8 @@ __all__ = [
     "analyze",
     "arm_statistics",
     "bootstrap_mean",
+    "caveats_markdown",
+    "cluster_bootstrap",
     "code_metrics",
     "collect_hidden_tests",
     "compare_metrics",
@@ -65,9 +72,13 @@ __all__ = [
     "compare_tests",
     "count_tests",
     "count_tokens",
+    "fmt",
+    "holm_adjust",
     "journal_metrics",
     "load_codebase",
     "paired_difference",
+    "report_page",
     "run_hidden_tests",
     "symbol_inventory",
+    "wilson_interval",
 ]

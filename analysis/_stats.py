@@ -1,4 +1,5 @@
-"""Statistics for the experiment summary: bootstrap confidence intervals, paired differences.
+"""Statistics for the summaries and the labs: bootstrap intervals (plain, paired and by cluster),
+proportions with Wilson intervals, and Holm's correction for many comparisons.
 
 Percentile bootstrap with a fixed seed, so a report is reproducible. A single observation has no
 interval (low and high are None): one trial is never a finding.
@@ -6,9 +7,10 @@ interval (low and high are None): one trial is never a finding.
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Mapping, Sequence
-from statistics import fmean
+from collections.abc import Callable, Mapping, Sequence
+from statistics import NormalDist, fmean
 
 from pydantic import BaseModel
 
@@ -84,3 +86,75 @@ def arm_statistics(values: Mapping[str, Mapping[str, float]], *, seed: int = 0) 
         if a < b and set(column[a]) & set(column[b])
     }
     return ArmStatistics(arms=estimates, differences=differences)
+
+
+def cluster_bootstrap(
+    clusters: Mapping[str, Sequence[float]],
+    statistic: Callable[[Sequence[Sequence[float]]], float] | None = None,
+    *,
+    resamples: int = RESAMPLES,
+    confidence: float = CONFIDENCE,
+    seed: int = 0,
+) -> Estimate:
+    """A statistic over clustered observations, with an interval that resamples whole clusters.
+
+    Observations within a cluster (the variants of one test case, the repeats of one prompt) are
+    not independent: resampling clusters, not observations, keeps the interval honest. The
+    default statistic is the mean of the cluster means (each cluster weighs the same).
+    """
+    groups = [list(values) for values in clusters.values() if len(values) > 0]
+    if not groups:
+        raise ValueError("cluster_bootstrap needs at least one non-empty cluster")
+    compute = statistic or _mean_of_means
+    point = compute(groups)
+    if len(groups) < 2:
+        return Estimate(mean=point, low=None, high=None, n=len(groups), confidence=confidence)
+    rng = random.Random(seed)
+    draws = sorted(compute(rng.choices(groups, k=len(groups))) for _ in range(resamples))
+    tail = (1 - confidence) / 2
+    method = f"cluster bootstrap over {len(groups)} clusters, {resamples} resamples, seed {seed}"
+    return Estimate(
+        mean=point,
+        low=draws[int(tail * (resamples - 1))],
+        high=draws[int((1 - tail) * (resamples - 1))],
+        n=len(groups),
+        confidence=confidence,
+        method=method,
+    )
+
+
+def _mean_of_means(groups: Sequence[Sequence[float]]) -> float:
+    return fmean(fmean(group) for group in groups)
+
+
+def holm_adjust(p_values: Mapping[str, float]) -> dict[str, float]:
+    """Holm-Bonferroni adjusted p-values (family-wise error control), by the same keys."""
+    ordered = sorted(p_values.items(), key=lambda item: item[1])
+    m = len(ordered)
+    adjusted: dict[str, float] = {}
+    running = 0.0
+    for rank, (key, p) in enumerate(ordered):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[key] = running
+    return {key: adjusted[key] for key in p_values}
+
+
+def wilson_interval(successes: int, n: int, *, confidence: float = CONFIDENCE) -> Estimate:
+    """A proportion with its Wilson score interval (sound at 0 %, 100 % and small n)."""
+    if n <= 0 or not 0 <= successes <= n:
+        raise ValueError(
+            f"wilson_interval needs 0 <= successes <= n and n > 0, got {successes}/{n}"
+        )
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return Estimate(
+        mean=p,
+        # Exact at the ends: rounding must not lift 0 % above 0 or 100 % below 1.
+        low=0.0 if successes == 0 else max(0.0, centre - half),
+        high=1.0 if successes == n else min(1.0, centre + half),
+        n=n,
+        confidence=confidence,
+        method="Wilson score interval",
+    )

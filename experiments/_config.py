@@ -9,10 +9,13 @@ from pydantic import BaseModel, Field, field_validator
 
 from agents import ARMS, Arm, CodePolicy, journal_styles
 
-DEFAULT_MODEL = "local/gemma-3-270m"
+DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
 DEFAULT_ARMS: tuple[Arm, ...] = ("journal", "prompt")
-LOCAL_MAX_TURNS = 12
-"""Default turn cap for embedded models, which run on the CPU: a smoke test stays short."""
+LOCAL_MAX_TURNS = 8
+"""Default turn cap for embedded models, which run on the CPU: with the default arms, one
+trial (builder, two regenerators, hidden tests) stays within about 12 minutes on 2 cores."""
+LOCAL_TURN_TOKENS = 1024
+"""Output tokens per turn for embedded models: room for one whole module in one write."""
 
 
 class RunConfig(BaseModel):
@@ -37,7 +40,7 @@ class RunConfig(BaseModel):
     max_turns: int | None = Field(default=None, gt=0)
     """Override of the task's max_turns, per agent."""
     tokens_per_turn: int | None = Field(default=None, gt=0)
-    """Output tokens per model turn (default: 4096; 384 for local models)."""
+    """Output tokens per model turn (default: 4096; 1024 for local models)."""
     max_cost_usd: float | None = Field(default=None, gt=0)
     """Cost limit of the whole trial: the builder may spend it all; the regenerators share
     what the build left."""
@@ -70,4 +73,4 @@ class RunConfig(BaseModel):
         """Output tokens per turn for `model`."""
         if self.tokens_per_turn is not None:
             return self.tokens_per_turn
-        return 384 if model.startswith("local/") else 4096
+        return LOCAL_TURN_TOKENS if model.startswith("local/") else 4096

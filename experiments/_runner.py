@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from agents import ToolMiddleware
 from agents.models import Model, get_model, takes_option
 from experiments._config import RunConfig
 from experiments._errors import ExperimentsError, TaskFormatError
@@ -20,6 +21,8 @@ from sandbox import Sandbox, get_sandbox
 
 ModelSpec = str | Model
 RegeneratorSpec = str | Model | Callable[[str], Model]
+MiddlewareFactory = Callable[[str], ToolMiddleware | None]
+"""Given an agent's role (builder, regenerator:<arm>), the middleware around its tool calls."""
 
 
 def run_trials(
@@ -41,11 +44,13 @@ def run_trials(
     seed: int = 0,
     cache: bool = True,
     on_event: EventHandler | None = None,
+    tool_middleware: MiddlewareFactory | None = None,
 ) -> list[TrialResult]:
     """Run `trials` trials of the journal-and-regenerate experiment on one task.
 
     Models are `provider/model` strings or `Model` instances (the regenerator may also be a
-    callable that builds one per arm). Each trial gets its own run directory under `out`.
+    callable that builds one per arm). `tool_middleware`, given an agent's role, returns what
+    wraps that agent's tool calls (or None). Each trial gets its own run directory under `out`.
     """
     loaded = load_task_arg(task)
     results = []
@@ -71,7 +76,9 @@ def run_trials(
         run = RunDir.new(Path(out), loaded.id)
         record = run.write_record(config, loaded.id, box.name)
         (on_event or ignore)(TrialStarted(str(run.path), trial + 1, trials))
-        results.append(execute(_context(run, record, loaded, models, box, on_event)))
+        context = _context(run, record, loaded, models, box, on_event)
+        context.tool_middleware = tool_middleware
+        results.append(execute(context))
     return results
 
 

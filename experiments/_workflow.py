@@ -29,6 +29,7 @@ from agents import (
     Journal,
     ModelError,
     Toolbox,
+    ToolMiddleware,
     Workspace,
     builder_prompt,
     regenerator_prompt,
@@ -101,6 +102,8 @@ class TrialContext:
     """Per arm, the comparison with the original, once the analyze step made it."""
     result: TrialResult | None = None
     """The trial's result, once write_results wrote it."""
+    tool_middleware: Callable[[str], ToolMiddleware | None] | None = None
+    """Given an agent's role, what wraps its tool calls (None: nothing does)."""
 
     @property
     def config(self) -> RunConfig:
@@ -111,6 +114,10 @@ class TrialContext:
     def run_dir(self) -> Path:
         """The run directory's path."""
         return self.run.path
+
+    def middleware(self, role: str) -> ToolMiddleware | None:
+        """The middleware around the tool calls of the agent in `role`, if any."""
+        return None if self.tool_middleware is None else self.tool_middleware(role)
 
     def attempt(self, role: str, run: Callable[[], AgentRun]) -> AgentRun:
         """`run()`, keeping what it spent when a model outage ends it."""
@@ -214,6 +221,7 @@ def build_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialState:
         context.sandbox,
         journal=journal,
         commit_label=lambda: journal.last.label if journal.last else "before any journal entry",
+        middleware=context.middleware("builder"),
     )
     limits = _limits(context, context.builder, config.max_cost_usd)
     agent = AgentContext(
@@ -262,7 +270,12 @@ def regenerate_node(state: ArmInput, runtime: Runtime[TrialContext]) -> TrialSta
     model = context.regenerators[arm]
     context.on_event(AgentStarted(f"regenerate:{arm}", model.id))
     workspace = Workspace(_fresh(context.run.regenerated(arm)))
-    toolbox = Toolbox(workspace, context.sandbox, commit_label=lambda: f"regenerate, arm {arm}")
+    toolbox = Toolbox(
+        workspace,
+        context.sandbox,
+        commit_label=lambda: f"regenerate, arm {arm}",
+        middleware=context.middleware(f"regenerator:{arm}"),
+    )
     limits = _limits(context, model, state.get("budget"))
     journal_md = context.run.file(RunDir.JOURNAL_MD).read_text(encoding="utf-8")
     system = regenerator_prompt(

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from voice._errors import VoiceError
 from voice._models import piper_voice, whisper_model_dir
 from voice._script import PAUSE_MARK, Utterance
+from voice._voices import VoiceSpec
 
 Samples = NDArray[np.int16]
 
@@ -168,8 +169,16 @@ def silence(seconds: float, rate: int = USER_RATE) -> Samples:
 # --- utterances with pauses ------------------------------------------------------------------
 
 
-def utterance_audio(utterance: Utterance) -> UserAudio:
-    """The utterance spoken as one sentence, with `pause_s` of silence at each `|`."""
+def utterance_audio(utterance: Utterance, voice: VoiceSpec | None = None) -> UserAudio:
+    """The utterance spoken as one sentence, with `pause_s` of silence at each `|`.
+
+    `voice` (another speaker's) applies to utterances without pauses only.
+    """
+    if voice is not None:
+        from voice.diarization._synth import speak
+
+        audio = speak(utterance.text, voice)
+        return UserAudio(audio, [(0.0, len(audio) / USER_RATE)])
     if not utterance.pauses:
         audio = synthesize(utterance.text)
         return UserAudio(audio, [(0.0, len(audio) / USER_RATE)])
@@ -206,21 +215,28 @@ def _pause_cuts(speech: _Speech, utterance: Utterance) -> list[int]:
 # --- caching -----------------------------------------------------------------------------------
 
 
-def script_audio(utterances: list[Utterance], cache_dir: Path) -> list[UserAudio]:
-    """Every utterance's audio, synthesized once into `cache_dir` (a WAV and its speech spans)."""
+def script_audio(
+    utterances: list[Utterance],
+    cache_dir: Path,
+    voices: dict[str, VoiceSpec] | None = None,
+) -> list[UserAudio]:
+    """Every utterance's audio, synthesized once into `cache_dir` (a WAV and its speech spans);
+    an utterance with a `speaker` is spoken in that speaker's voice from `voices`."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    return [_cached(utterance, cache_dir) for utterance in utterances]
+    known = voices or {}
+    return [_cached(u, cache_dir, known.get(u.speaker) if u.speaker else None) for u in utterances]
 
 
-def _cached(utterance: Utterance, cache_dir: Path) -> UserAudio:
+def _cached(utterance: Utterance, cache_dir: Path, voice: VoiceSpec | None) -> UserAudio:
+    spoken = f"|{voice.model_dump_json()}" if voice else ""
     key = hashlib.sha256(
-        f"{piper_voice().voice_id}|{utterance.say}|{utterance.pause_s}".encode()
+        f"{piper_voice().voice_id}|{utterance.say}|{utterance.pause_s}{spoken}".encode()
     ).hexdigest()[:16]
     wav, spans = cache_dir / f"{key}.wav", cache_dir / f"{key}.json"
     if wav.exists() and spans.exists():
         samples, _ = read_wav(wav)
         return UserAudio(samples, [tuple(s) for s in json.loads(spans.read_text())])
-    audio = utterance_audio(utterance)
+    audio = utterance_audio(utterance, voice)
     write_wav(wav, audio.samples, USER_RATE)
     spans.write_text(json.dumps(audio.speech))
     return audio

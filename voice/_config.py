@@ -11,7 +11,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from experiments._yaml import load_model
+from usererrors import load_model
 from voice._errors import VoiceError
 from voice._types import DESIGNS, Design
 
@@ -95,6 +95,8 @@ class SttVendor(Claim):
 
     latency: Dist
     """Server-side latency as the vendor states it (network added from assumptions)."""
+    usd_per_hour: float | None = Field(default=None, ge=0)
+    """Published price per hour of streamed session (None: not known here)."""
 
 
 class LlmVendor(Claim):
@@ -104,6 +106,8 @@ class LlmVendor(Claim):
     """Time to first token, server side."""
     tokens_per_s: float = Field(gt=0)
     """Output speed after the first token."""
+    genai_prices: str | None = Field(default=None, pattern=r"^[\w.-]+/[\w.:-]+$")
+    """provider/model in the genai-prices table, for its price per token (None: unpriced)."""
 
 
 class TtsVendor(Claim):
@@ -111,6 +115,52 @@ class TtsVendor(Claim):
 
     first_audio: Dist
     """Time to first audio, server side."""
+    usd_per_1k_chars: float | None = Field(default=None, ge=0)
+    """Published price per 1,000 characters synthesized (None: not known here)."""
+    price_source: str | None = None
+    """Where the price comes from, when it is not the `source` page."""
+
+
+class SpeechToSpeech(Claim):
+    """An end-to-end speech model: user audio in, spoken answer out, no text stage between."""
+
+    first_audio: Dist | None
+    """End of the user's speech -> first answer audio, as published (None: no figure)."""
+    turn_detection: Dist = Field(default_factory=lambda: Constant(kind="constant", value=0.0))
+    """What the service waits, beyond our VAD's stop, before it answers."""
+    open_weights: bool
+    """The weights are published."""
+    runs_here: str
+    """Whether it runs on this machine, and why not."""
+    barge_in: str
+    """How it handles the user talking over it (the vendor's documentation)."""
+    tools: str
+    """Tool use."""
+    guardrails: str
+    """Where a text filter could act on what it says."""
+    usd_per_mtok_audio_in: float | None = Field(default=None, ge=0)
+    """Published price per million input audio tokens."""
+    usd_per_mtok_audio_out: float | None = Field(default=None, ge=0)
+    """Published price per million output audio tokens."""
+    audio_tokens_in_per_minute: float | None = Field(default=None, gt=0)
+    """Input audio tokens per minute of the user's speech (the vendor's tokenization)."""
+    audio_tokens_out_per_minute: float | None = Field(default=None, gt=0)
+    """Output audio tokens per minute of the model's speech."""
+    price_source: str | None = None
+    """Where the prices and token rates come from."""
+
+
+class CostAssumptions(_Strict):
+    """What one minute of conversation holds, ours, to turn published prices into $/minute."""
+
+    user_share: float = Field(default=0.5, ge=0, le=1)
+    """Share of the minute the user talks (the bot talks the rest)."""
+    turns_per_minute: float = Field(default=4, gt=0)
+    """Exchanges per minute."""
+    context_tokens: int = Field(default=600, ge=0)
+    """Tokens the cascade's LLM reads at each turn (system prompt and history)."""
+    chars_per_second: float = Field(default=14, gt=0)
+    """Characters of text per second of the bot's speech (TTS is priced per character)."""
 
 
 class Assumptions(_Strict):
@@ -132,6 +182,8 @@ class Assumptions(_Strict):
     """vad_stop -> end-of-turn decision when nothing was measured."""
     playback: Dist = Field(default_factory=lambda: Constant(kind="constant", value=0.02))
     """First audio -> playback start (one 20 ms frame) when nothing was measured."""
+    cost: CostAssumptions = Field(default_factory=CostAssumptions)
+    """A minute of conversation, for the cost per minute."""
 
 
 class VendorFile(_Strict):
@@ -147,6 +199,8 @@ class VendorFile(_Strict):
     """Cloud LLMs by name."""
     tts: dict[str, TtsVendor] = Field(default_factory=dict)
     """Cloud text-to-speech services by name."""
+    speech_to_speech: dict[str, SpeechToSpeech] = Field(default_factory=dict)
+    """End-to-end speech-to-speech models by name."""
 
 
 class BenchConfig(_Strict):
@@ -172,6 +226,12 @@ class BenchConfig(_Strict):
     """Seed of the Monte Carlo draws."""
     tolerance: float = Field(default=0.2, gt=0)
     """Relative error under which the simulator counts as validated."""
+    diarization: bool = True
+    """Diarize the bundled multi-speaker conversations (offline, streaming, latency curve)."""
+    speaker_loop: bool = True
+    """Run the live loop with speaker tags on the two-speaker conversation (streaming design)."""
+    speaker_conversation: Path | None = None
+    """Two-speaker conversation for the speaker loop [default: the bundled one]."""
 
 
 def load_yaml(path: Path, model: type[Model]) -> Model:

@@ -44,19 +44,23 @@ def run_conversation(
     llm: str | Model = "local/gemma-3-270m",
     smart_turn: bool = True,
     out_dir: Path,
+    speaker_tags: bool = False,
 ) -> ConversationRun:
     """Play the script through one design of the pipeline and return its timelines.
 
     `llm` is a model string (any provider) or a Model built by the caller (e.g. a MockModel
-    whose script is a function of the conversation).
+    whose script is a function of the conversation). With `speaker_tags`, each user turn is
+    tagged with its speaker before the LLM sees it.
     """
     require_pipecat()
     loaded = load_script(script)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _offline(), _pipecat_log(out_dir / "pipecat.log"):
-        audio = script_audio(loaded.utterances, _utterance_cache())
+        audio = script_audio(loaded.utterances, _utterance_cache(), loaded.voices)
         model = get_model(llm) if isinstance(llm, str) else llm
-        run = asyncio.run(_conversation(loaded, audio, design, model, smart_turn, out_dir))
+        run = asyncio.run(
+            _conversation(loaded, audio, design, model, smart_turn, out_dir, speaker_tags)
+        )
     (out_dir / "run.json").write_text(run.model_dump_json(indent=2), encoding="utf-8")
     return run
 
@@ -68,6 +72,7 @@ async def _conversation(
     model: Model,
     smart_turn: bool,
     out_dir: Path,
+    speaker_tags: bool = False,
 ) -> ConversationRun:
     from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
 
@@ -83,8 +88,9 @@ async def _conversation(
         model=model,
         script=script,
         smart_turn=smart_turn,
+        speaker_tags=speaker_tags,
     )
-    _warm_up(model, built.tts)
+    _warm_up(model, built.tts, speakers=speaker_tags)
     pipecat_latencies: list[float] = []
     latency = UserBotLatencyObserver()
 
@@ -108,6 +114,8 @@ async def _conversation(
         barge_ins=timelines.barge_ins,
         models=built.models,
         notes=notes,
+        speaker_labels=built.tagger.labels if built.tagger else [],
+        llm_inputs=[gen.text for gen in built.llm.generations if gen.released],
     )
 
 
@@ -162,10 +170,14 @@ async def _first(wait: Coroutine[Any, Any, Any], running: asyncio.Task[None]) ->
         raise VoiceError("the pipeline stopped before the script was played; see pipecat.log")
 
 
-def _warm_up(model: Model, tts: object) -> None:
+def _warm_up(model: Model, tts: object, *, speakers: bool = False) -> None:
     """Run each model once before the clock starts, so turn 0 does not pay for first runs."""
     import numpy as np
 
+    if speakers:
+        from voice.diarization._embed import embed_segment
+
+        embed_segment((np.random.default_rng(0).standard_normal(16_000) * 0.01).astype(np.float32))
     model.prepare()
     if model.provider == "local":  # a scripted mock must not spend a reply on this
         model.generate([Message.user("Hi")], config=GenerateConfig(max_output_tokens=2))

@@ -16,14 +16,15 @@ bot speaks broadcasts an interruption, which cancels the LLM, clears TTS and sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pipecat.audio.turn.base_turn_analyzer import BaseTurnAnalyzer, BaseTurnParams, EndOfTurnState
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VAD_STOP_SECS, VADParams
-from pipecat.frames.frames import Frame, InterruptionFrame
+from pipecat.frames.frames import Frame, InterruptionFrame, TranscriptionFrame
 from pipecat.metrics.metrics import MetricsData
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.audio.vad_processor import VADProcessor
@@ -44,6 +45,7 @@ from voice._models import piper_voice, whisper_model_dir
 from voice._observer import Recorder
 from voice._script import Script
 from voice._types import Design
+from voice.diarization._live import SegmentTranscriptionFrame, SpeakerTagger
 
 SILENCE_TIMEOUT_S = 0.6
 """Without Smart Turn: silence after the VAD stop that ends the turn (Pipecat's default)."""
@@ -130,10 +132,21 @@ class BundledWhisperSTT(WhisperSTTService):
             compute_type="int8",
             ttfs_p99_latency=STT_P99_S,
         )
+        self._segments = 0
 
     def _load(self) -> None:
         # Pipecat would load a second copy of the same files; share the warmed-up one instead.
         self._model = whisper()
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
+        """Whisper's transcript of one VAD segment, marked with the segment's number (segments
+        are transcribed one at a time, in order) so that speaker tags can find their segment."""
+        segment, self._segments = self._segments, self._segments + 1
+        async for frame in super().run_stt(audio):
+            if isinstance(frame, TranscriptionFrame):
+                values = {f.name: getattr(frame, f.name) for f in fields(frame) if f.init}
+                frame = SegmentTranscriptionFrame(**values, segment=segment)
+            yield frame
 
 
 class BundledPiperTTS(PiperTTSService):
@@ -194,6 +207,7 @@ class VoicePipeline:
     llm: StreamingLLM
     tts: BundledPiperTTS
     models: dict[str, str]
+    tagger: SpeakerTagger | None = None
 
 
 def build_pipeline(
@@ -204,8 +218,10 @@ def build_pipeline(
     model: Model,
     script: Script,
     smart_turn: bool = True,
+    speaker_tags: bool = False,
 ) -> VoicePipeline:
-    """The full cascade for one design."""
+    """The full cascade for one design; with `speaker_tags`, each user transcript is prefixed
+    with its speaker (voice.diarization's SpeakerTagger, after STT)."""
     llm = StreamingLLM(
         model,
         design=design,
@@ -217,18 +233,21 @@ def build_pipeline(
         stt_wait_s=STT_P99_S,
     )
     tts = BundledPiperTTS(recorder)
+    tagger = SpeakerTagger(recorder) if speaker_tags else None
     processors: list[FrameProcessor] = [
         transport.input(),
         vad(),
         BundledWhisperSTT(),
+        *([tagger] if tagger else []),
         turn_processor(recorder, smart_turn=smart_turn, wait_for_transcript=True),
         llm,
         tts,
         transport.output(),
     ]
-    return VoicePipeline(
-        Pipeline(processors), llm, tts, describe_models(model, smart_turn=smart_turn)
-    )
+    models = describe_models(model, smart_turn=smart_turn)
+    if tagger:
+        models["speakers"] = "Resemblyzer GE2E (bundled weights), online clustering per segment"
+    return VoicePipeline(Pipeline(processors), llm, tts, models, tagger)
 
 
 def describe_models(model: Model, *, smart_turn: bool) -> dict[str, str]:

@@ -1,7 +1,9 @@
-"""The bench report: report.md, timeline.png, designs.png and bench.json from a BenchResult.
+"""The bench report: report.md, report.html, timeline.png, designs.png and bench.json.
 
-The Markdown is built by pure functions of the result (tested on hand-built runs); the figures
-use matplotlib's object API with the Agg canvas, so no display and no pyplot state are needed.
+The Markdown is built by pure functions of the result (tested on hand-built runs), caveats
+first; report.html is the same Markdown rendered. The figures use matplotlib's object API with
+the Agg canvas, so no display and no pyplot state are needed. The diarization section links the
+figures of the bench's diarization run (diarization/).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from voice._types import (
     ConversationRun,
     SimulatedDesign,
     SimulatorCheck,
+    TradeOff,
     TurnTimeline,
 )
 
@@ -35,6 +38,8 @@ LIMITS = (
     "(numpy's linear method), not a tail estimate.",
     "Cloud rows of the simulator combine vendors' published claims (voice/vendors.yaml) with "
     "our assumptions; they are not measurements.",
+    "End-to-end speech models do not run here (cloud APIs, or a 7B model needing a 24 GB GPU): "
+    "their rows are vendors' claims, and their costs published prices with our assumptions.",
 )
 """Honest limits printed at the end of every report."""
 
@@ -49,21 +54,27 @@ class ReportPaths(NamedTuple):
     timeline_png: Path
     designs_png: Path
     bench_json: Path
+    html: Path
 
 
 def write_report(result: BenchResult, out_dir: Path) -> ReportPaths:
-    """Write report.md, timeline.png, designs.png and bench.json into out_dir."""
+    """Write report.md, report.html, timeline.png, designs.png and bench.json into out_dir."""
+    from voice.diarization._report import to_html
+
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = ReportPaths(
         out_dir / "report.md",
         out_dir / "timeline.png",
         out_dir / "designs.png",
         out_dir / "bench.json",
+        out_dir / "report.html",
     )
     paths.bench_json.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     plot_timeline(result.runs, paths.timeline_png)
     plot_designs(result, paths.designs_png)
-    paths.markdown.write_text(render_markdown(result), encoding="utf-8")
+    markdown = render_markdown(result)
+    paths.markdown.write_text(markdown, encoding="utf-8")
+    paths.html.write_text(to_html(markdown, "Voice lab bench"), encoding="utf-8")
     return paths
 
 
@@ -89,12 +100,14 @@ def render_markdown(result: BenchResult) -> str:
     """The whole report.md."""
     sections = [
         _header(result),
+        _limits(result),
         _voice_to_voice(result),
         _stages(result),
         _interruptions(result.runs),
         _turn_taking(result),
         _simulator(result),
-        _limits(result),
+        trade_off_section(result.end_to_end),
+        _diarization(result),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
 
@@ -251,7 +264,78 @@ def _check_line(check: SimulatorCheck) -> str:
 
 def _limits(result: BenchResult) -> str:
     notes = [*LIMITS, *result.notes, *(n for run in result.runs for n in run.notes)]
-    return "\n".join(["## Limits", "", *[f"- {note}" for note in dict.fromkeys(notes)]])
+    lines = ["> **Read this first: the limits of this bench.**", ">"]
+    return "\n".join([*lines, *[f"> - {note}" for note in dict.fromkeys(notes)]])
+
+
+def trade_off_section(rows: Sequence[TradeOff]) -> str:
+    """End-to-end speech models vs cascades, each figure with what it rests on."""
+    if not rows:
+        return ""
+    header = [
+        "design",
+        "voice-to-voice p50 / p95",
+        "latency from",
+        "barge-in",
+        "tools",
+        "text guardrails",
+        "$ / minute",
+        "runs here",
+    ]
+    body = [
+        [
+            row.design,
+            f"{ms(row.p50_s)} / {ms(row.p95_s)}",
+            row.latency_basis,
+            row.barge_in,
+            row.tools,
+            row.guardrails,
+            "n/a"
+            if row.usd_per_minute is None
+            else f"${row.usd_per_minute:.4f} ({row.cost_basis})",
+            row.runs_here,
+        ]
+        for row in rows
+    ]
+    return "\n".join(
+        [
+            "## End-to-end vs cascade",
+            "",
+            "Cascades (STT → LLM → TTS) beside end-to-end speech-to-speech models. Only the local "
+            "cascade is measured; every other latency is simulated from the vendor's published "
+            "claim, every cost is a published price times our assumptions of a minute "
+            "(voice/vendors.yaml `assumptions.cost`). No end-to-end model runs on this machine.",
+            "",
+            _table(header, body),
+        ]
+    )
+
+
+def _diarization(result: BenchResult) -> str:
+    from voice.diarization._report import curve_section, pooled_section, shown, speaker_loop_section
+
+    diarized = result.diarization
+    parts = ["## Diarization"]
+    if diarized is None:
+        parts.append("\nNot run in this bench.")
+    else:
+        parts += [
+            "",
+            f"The bundled synthetic conversations ({len(diarized.recordings)}), every pipeline; "
+            "the full report with its caveats is [diarization/report.md](diarization/report.md).",
+            "",
+            pooled_section(shown(diarized.pooled, diarized.headline), level=3),
+            "",
+            curve_section(diarized, level=3, figure=False),
+            "",
+            "![speaker timelines](diarization/timeline.png)",
+            "",
+            "![latency-DER curve](diarization/latency_der.png)",
+        ]
+    loop = speaker_loop_section(result.speaker_loop, level=3)
+    if loop:
+        parts += ["", loop]
+    return "\n".join(parts)
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -384,7 +468,9 @@ def _profiles(ax: Axes, sims: Sequence[SimulatedDesign]) -> None:
 
 
 def _design_color(sim: SimulatedDesign) -> str:
-    return {"non_streaming": "C3", "streaming": "C0", "preemptive": "C2"}[sim.design]
+    return {"non_streaming": "C3", "streaming": "C0", "preemptive": "C2", "end_to_end": "C4"}[
+        sim.design
+    ]
 
 
 def _thresholds(line: Callable[..., Any]) -> None:

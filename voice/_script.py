@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from voice._errors import VoiceError
+from voice._voices import VoiceSpec
 
 PAUSE_MARK = "|"
 """Marks a mid-sentence pause inside an utterance."""
@@ -29,6 +30,8 @@ class Utterance(BaseModel):
     barge_in_after_s: float | None = Field(default=None, ge=0)
     """Start this long after the bot began playing its previous reply (a barge-in); None: wait
     until the bot has finished and `gap_s` has passed."""
+    speaker: str | None = None
+    """Who says it: a key of the script's `voices` (None: the bundled piper voice)."""
 
     @property
     def text(self) -> str:
@@ -66,6 +69,8 @@ class Script(BaseModel):
     """Longest wait for the bot's reply before the next utterance starts anyway."""
     utterances: list[Utterance] = Field(min_length=1)
     """What the user says, in order."""
+    voices: dict[str, VoiceSpec] = Field(default_factory=dict)
+    """Speaker name -> voice, for scripts where several people talk to the bot."""
 
     @field_validator("utterances")
     @classmethod
@@ -73,6 +78,20 @@ class Script(BaseModel):
         if value and value[0].barge_in_after_s is not None:
             raise ValueError("the first utterance has no bot reply to barge in on")
         return value
+
+    @model_validator(mode="after")
+    def _speakers_have_voices(self) -> Script:
+        for utterance in self.utterances:
+            if utterance.speaker is not None and utterance.speaker not in self.voices:
+                raise ValueError(f"speaker {utterance.speaker!r} has no entry in `voices`")
+            voice = self.voice_of(utterance)
+            if utterance.pauses and voice is not None and voice.engine != "piper":
+                raise ValueError(f"pauses ('|') need the piper voice, not {voice.engine}")
+        return self
+
+    def voice_of(self, utterance: Utterance) -> VoiceSpec | None:
+        """The utterance's voice (None: the bundled piper voice as it is)."""
+        return self.voices.get(utterance.speaker) if utterance.speaker else None
 
 
 def load_script(path: Path) -> Script:

@@ -19,6 +19,8 @@ listens to audio (Smart Turn, in parallel with STT), ready = S + E when it reads
     non_streaming  V = ready + L1 + L3 + A2 + P
     streaming      V = ready + L1 + L2 + A1 + P
     preemptive     V = T + A1 + P, T = max(ready, I + L1 + L2), or ready + L1 + L2 on a restart
+    end_to_end     V = D + F + P: the service's own turn detection D beyond our VAD stop, the
+                   speech model's published first-audio time F (plus a network round trip)
 
 Slots are drawn independently, so correlations between stages of one turn are lost; validate()
 says whether that still predicts the measured median within 20 %.
@@ -37,8 +39,10 @@ from numpy.typing import NDArray
 from voice._config import Constant, Dist, Empirical, LogNormal, Normal, VendorFile
 from voice._types import (
     DESIGNS,
+    END_TO_END,
     ConversationRun,
     Design,
+    SimDesign,
     SimulatedDesign,
     SimulatorCheck,
     TurnTimeline,
@@ -50,7 +54,8 @@ Draw = Callable[[np.random.Generator, int], Array]
 Z95 = 1.6448536269514722
 """The standard normal's 95th percentile: sigma of a lognormal = ln(p95 / p50) / Z95."""
 
-NEEDS: dict[Design, tuple[str, ...]] = {
+NEEDS: dict[SimDesign, tuple[str, ...]] = {
+    "end_to_end": ("s2s_turn", "s2s_first_audio", "playback"),
     "non_streaming": ("end_of_turn", "stt", "llm_ttft", "llm_full", "tts_full", "playback"),
     "streaming": ("end_of_turn", "stt", "llm_ttft", "llm_sentence", "tts_first_audio", "playback"),
     "preemptive": (
@@ -83,7 +88,7 @@ class Profile:
     restart_rate: float = 0.0
     notes: tuple[str, ...] = field(default=())
 
-    def missing(self, design: Design) -> list[str]:
+    def missing(self, design: SimDesign) -> list[str]:
         """Slots the design needs that this profile lacks."""
         return [slot for slot in NEEDS[design] if slot not in self.components]
 
@@ -119,7 +124,7 @@ def empirical(samples: Sequence[float]) -> Draw:
 
 
 def simulate(
-    profile: Profile, design: Design, *, samples: int = 20_000, seed: int = 0
+    profile: Profile, design: SimDesign, *, samples: int = 20_000, seed: int = 0
 ) -> SimulatedDesign:
     """Monte Carlo voice-to-voice latency of one design with one profile's components."""
     missing = profile.missing(design)
@@ -143,9 +148,15 @@ def simulate(
 
 
 def _parts(
-    profile: Profile, design: Design, slots: dict[str, Array], rng: np.random.Generator
+    profile: Profile, design: SimDesign, slots: dict[str, Array], rng: np.random.Generator
 ) -> dict[str, Array]:
     """The design's formula, as additive parts whose sum is voice-to-voice."""
+    if design == END_TO_END:
+        return {
+            "turn_detection": slots["s2s_turn"],
+            "speech_model": slots["s2s_first_audio"],
+            **_play(slots),
+        }
     e, s = slots["end_of_turn"], slots["stt"]
     ready = np.maximum(e, s) if profile.turn_detection == "audio" else e + s
     if design == "non_streaming":
@@ -300,9 +311,34 @@ def _local_or(local: Profile | None, slot: str, fallback: Dist, label: str) -> C
     return Component(label, sampler(fallback))
 
 
+def end_to_end_profiles(vendors: VendorFile, local: Profile | None = None) -> list[Profile]:
+    """One profile per speech-to-speech model with a published first-audio figure.
+
+    Each gets one network round trip on top of the vendor's figure; playback is the local
+    measured one when given, else the file's assumption.
+    """
+    a = vendors.assumptions
+    playback = _local_or(local, "playback", a.playback, "playback (assumed)")
+    profiles = []
+    for name, model in vendors.speech_to_speech.items():
+        if model.first_audio is None:
+            continue
+        components = {
+            "s2s_turn": Component(f"{name} turn detection", sampler(model.turn_detection)),
+            "s2s_first_audio": Component(name, sampler(model.first_audio, a.network_s)),
+            "playback": playback,
+        }
+        profiles.append(Profile(f"end-to-end: {name}", components))
+    return profiles
+
+
+SIM_DESIGNS: tuple[SimDesign, ...] = (*DESIGNS, END_TO_END)
+"""Every design the simulator knows."""
+
+
 def simulate_all(
     profiles: Iterable[Profile],
-    designs: Sequence[Design] = DESIGNS,
+    designs: Sequence[SimDesign] = SIM_DESIGNS,
     *,
     samples: int = 20_000,
     seed: int = 0,

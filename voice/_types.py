@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from voice.diarization._types import DiarizationResult, SpeakerLabel, SpeakerLoopResult
+
 STAGES: tuple[str, ...] = (
     "vad_stop",
     "end_of_turn",
@@ -28,6 +30,11 @@ the LLM started on the interim transcript."""
 
 DESIGNS: tuple[Design, ...] = ("non_streaming", "streaming", "preemptive")
 """Every design, in the order reports list them."""
+
+SimDesign = Literal["non_streaming", "streaming", "preemptive", "end_to_end"]
+"""What the budget simulator combines: the cascade's designs and end-to-end speech models."""
+END_TO_END: SimDesign = "end_to_end"
+"""One speech-to-speech model: audio in, audio out, no STT/LLM/TTS stages."""
 
 VOICE_TO_VOICE = "voice_to_voice"
 """The StageStats name of the end-to-end latency (playback_start - vad_stop)."""
@@ -86,6 +93,10 @@ class ConversationRun(BaseModel):
     """stt, llm, tts, vad, turn -> what ran."""
     notes: list[str] = Field(default_factory=list)
     """Anything a reader of the report should know about this run."""
+    speaker_labels: list[SpeakerLabel] = Field(default_factory=list)
+    """With speaker tags on: each VAD segment's speaker tag."""
+    llm_inputs: list[str] = Field(default_factory=list)
+    """The user messages the LLM answered (released generations), in order."""
 
 
 class TurnTakingResult(BaseModel):
@@ -128,7 +139,7 @@ class StageStats(BaseModel):
 class SimulatedDesign(BaseModel):
     """The budget simulator's prediction of voice-to-voice latency for a design and components."""
 
-    design: Design
+    design: SimDesign
     """Which cascade is simulated."""
     profile: str
     """Name of the component combination (e.g. "local (measured)", "cloud: deepgram+groq+...")."""
@@ -161,7 +172,7 @@ class SimulatedDesign(BaseModel):
 class SimulatorCheck(BaseModel):
     """The simulator's prediction for the local pipeline against what the pipeline measured."""
 
-    design: Design
+    design: SimDesign
     """The design compared."""
     predicted_p50_s: float
     """Simulated voice-to-voice median from the locally measured component samples."""
@@ -173,6 +184,34 @@ class SimulatorCheck(BaseModel):
     """relative_error <= tolerance (the issue's bar: 0.20)."""
     tolerance: float = 0.2
     """The relative error allowed."""
+
+
+class TradeOff(BaseModel):
+    """End-to-end vs cascade: one design's latency, interruption, control and price, with what
+    each figure rests on."""
+
+    design: str
+    """The design (a cascade's components, or the end-to-end model)."""
+    kind: Literal["cascade", "end_to_end"]
+    """Three stages (STT, LLM, TTS) or one speech model."""
+    p50_s: float | None = None
+    """Voice-to-voice median, seconds (None: no figure)."""
+    p95_s: float | None = None
+    """Voice-to-voice 95th percentile, seconds."""
+    latency_basis: str
+    """Measured here, simulated from vendors' claims, or no published figure."""
+    barge_in: str
+    """How the user talking over the bot is handled, and how fast when measured."""
+    tools: str
+    """Tool use."""
+    guardrails: str
+    """Where a text filter can act on what is said."""
+    usd_per_minute: float | None = None
+    """Cost of a conversation minute from published prices (None: no published price)."""
+    cost_basis: str
+    """How the cost was computed, or why there is none."""
+    runs_here: str
+    """Whether this machine runs it."""
 
 
 class BenchResult(BaseModel):
@@ -190,5 +229,11 @@ class BenchResult(BaseModel):
     """The simulator's predictions (local measured profile and vendor profiles)."""
     simulator_check: list[SimulatorCheck] = Field(default_factory=list)
     """Predicted vs measured p50 of the local pipeline, per design, within 20 %?"""
+    diarization: DiarizationResult | None = None
+    """Offline and streaming diarization of the bundled multi-speaker conversations."""
+    speaker_loop: SpeakerLoopResult | None = None
+    """The live loop with speaker tags: two voices talking to the bot."""
+    end_to_end: list[TradeOff] = Field(default_factory=list)
+    """End-to-end speech-to-speech models against the cascades (claims and measurements)."""
     notes: list[str] = Field(default_factory=list)
     """Limits of this bench (CPU only, smoke-test LLM, ...)."""

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from experiments._companion import user_errors
+from usererrors import cli_errors
 
 if TYPE_CHECKING:
     from voice._config import BenchConfig
 
 voice_app = typer.Typer(
-    help="Streaming voice lab: bench the offline pipeline, simulate latency budgets.",
+    help="Streaming voice lab: bench the offline pipeline, simulate latency budgets, diarize.",
     no_args_is_help=True,
 )
 
@@ -51,7 +51,7 @@ def _config(path: Path | None, **overrides: Any) -> BenchConfig:
 
 
 @voice_app.command("bench")
-@user_errors
+@cli_errors
 def bench(
     config: ConfigOption = None,
     llm: Annotated[
@@ -85,7 +85,7 @@ def bench(
 
 
 @voice_app.command("simulate")
-@user_errors
+@cli_errors
 def simulate(
     config: ConfigOption = None,
     vendors: Annotated[
@@ -98,18 +98,68 @@ def simulate(
     ] = None,
     designs: DesignsOption = None,
 ) -> None:
-    """Predict voice-to-voice p50/p95 per design and component combination (no audio)."""
+    """Predict voice-to-voice p50/p95 per design and component combination (no audio), and
+    set end-to-end speech models beside the cascades."""
     from voice._config import VendorFile, load_yaml
-    from voice._report import simulator_table
-    from voice._simulator import local_profile, simulate_all, vendor_profiles
-    from voice._types import BenchResult
+    from voice._report import simulator_table, trade_off_section
+    from voice._simulator import end_to_end_profiles, local_profile, simulate_all, vendor_profiles
+    from voice._stats import stats_by_design
+    from voice._tradeoffs import trade_offs
+    from voice._types import END_TO_END, BenchResult
 
     settings = _config(config, vendors=vendors, designs=designs)
     figures = load_yaml(settings.vendors, VendorFile)
-    local = None
+    local, runs = None, []
     if measured is not None:
-        local = local_profile(load_yaml(measured, BenchResult).runs)
+        runs = load_yaml(measured, BenchResult).runs
+        local = local_profile(runs)
     profiles = ([local] if local else []) + vendor_profiles(figures, local)
-    rows = simulate_all(profiles, settings.designs, samples=settings.samples, seed=settings.seed)
+    profiles += end_to_end_profiles(figures, local)
+    chosen = [*settings.designs, END_TO_END]
+    rows = simulate_all(profiles, chosen, samples=settings.samples, seed=settings.seed)
     typer.echo(simulator_table(rows))
+    cloud = [row for row in rows if not row.profile.startswith("local")]
+    table = trade_offs(figures, cloud, runs=runs, stats=stats_by_design(runs))
+    typer.echo("\n" + trade_off_section(table))
     typer.echo(f"\n{figures.disclaimer}")
+
+
+@voice_app.command("diarize")
+@cli_errors
+def diarize(
+    audio: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="WAV files (16-bit PCM) or synthetic conversation YAMLs "
+            "(default: the bundled conversations).",
+            show_default=False,
+        ),
+    ] = None,
+    rttm: Annotated[
+        Path | None,
+        typer.Option("--rttm", help="Reference RTTM (file ids = the WAV files' stems)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the report (default: runs/voice-diarize-<time>)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Pipeline settings YAML (voice.diarization.DiarizeConfig)."),
+    ] = None,
+    speakers: Annotated[
+        int | None,
+        typer.Option("--speakers", help="Number of speakers, for the -known pipelines."),
+    ] = None,
+) -> None:
+    """Who spoke when: offline and streaming pipelines, DER/JER against the reference."""
+    from voice.diarization import diarize as run
+
+    result, paths = run(audio or [], rttm=rttm, out=out, config=config, speakers=speakers)
+    for row in result.pooled:
+        if row.collar_s == 0.0 and row.pipeline in result.headline:
+            der, jer = row.der.value * 100, row.jer.value * 100
+            typer.echo(f"{row.pipeline}: DER {der:.1f} % (JER {jer:.1f} %, n={row.der.n})")
+    if not result.pooled:
+        typer.echo("no reference given: not scored (pass --rttm)")
+    typer.echo(f"report: {paths.markdown}")

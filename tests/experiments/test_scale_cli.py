@@ -11,7 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from agents import ToolEvent
-from experiments.cli import _progress, app
+from experiments.cli import app
+from experiments.cli._run import _progress
 from tests.experiments.test_matrix import SCRIPTS, TASKS, spec_file
 
 runner = CliRunner()

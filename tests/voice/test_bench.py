@@ -109,3 +109,32 @@ def test_the_report_holds_what_the_bench_measured(
             )
         stops = [b.stop_time_s for r in result.runs for b in r.barge_ins if b.stop_time_s]
         print(f"voice bench: barge-in stop times (ms): {[round(s * 1000) for s in stops]}")
+
+
+def test_the_bench_diarizes_and_tags_speakers(
+    bench: tuple[BenchResult, ReportPaths], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result, paths = bench
+    diarized, loop = result.diarization, result.speaker_loop
+    assert diarized is not None and len(diarized.recordings) == 4 and diarized.curve
+    assert loop is not None and loop.accuracy is not None and loop.accuracy >= 5 / 6
+    assert all(t.llm_text and t.llm_text.startswith("Speaker ") for t in loop.turns if t.llm_text)
+    report = paths.markdown.read_text(encoding="utf-8")
+    assert "## Diarization" in report and "### Speaker-tagged live loop" in report
+    assert (paths.markdown.parent / "diarization" / "timeline.png").is_file()
+    assert "## End-to-end vs cascade" in report
+    local = next(r for r in result.end_to_end if r.design.startswith("cascade, local"))
+    assert local.p50_s is not None and local.latency_basis.startswith("measured here")
+    assert paths.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with capsys.disabled():
+        print(
+            f"\nvoice bench: speaker loop ({result.runs[0].models['llm']}): accuracy "
+            f"{loop.accuracy:.2f} over {len(loop.turns)} turns, tag wait p95 "
+            f"{(loop.added_p95_s or 0) * 1000:.1f} ms, embedding p50 "
+            f"{(loop.embed_p50_s or 0) * 1000:.0f} ms, voice-to-voice p50 "
+            f"{(loop.voice_to_voice_p50_s or 0) * 1000:.0f} ms"
+        )
+        for row in result.end_to_end:
+            p50 = "n/a" if row.p50_s is None else f"{row.p50_s * 1000:.0f} ms"
+            cost = "n/a" if row.usd_per_minute is None else f"${row.usd_per_minute:.4f}/min"
+            print(f"voice bench: {row.design}: voice-to-voice p50 {p50}, {cost}")

@@ -145,3 +145,71 @@ def test_importing_the_cli_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().endswith("HEAVY []")
+
+
+def test_a_missing_speaker_conversation_fails_before_any_run(
+    fake: FakePipeline, tmp_path: Path
+) -> None:
+    path = tmp_path / "bench.yaml"
+    path.write_text(f"speaker_conversation: {tmp_path / 'nobody.yaml'}\n", encoding="utf-8")
+    result = runner.invoke(
+        voice_app, ["bench", "--config", str(path), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert (
+        "nobody.yaml: no such conversation file; fix: set `speaker_conversation:`" in result.output
+    )
+    assert fake.calls == []
+
+
+def test_the_bench_reports_diarization_and_the_speaker_loop(
+    monkeypatch: pytest.MonkeyPatch, config: Path, tmp_path: Path
+) -> None:
+    from voice.diarization._types import (
+        DiarizationResult,
+        Recording,
+        SpeakerLoopResult,
+        SpeakerTurn,
+        SpeakerTurnCheck,
+    )
+
+    pipeline = FakePipeline()
+    reference = [SpeakerTurn(speaker="A", start=0, end=2)]
+    diarized = DiarizationResult(
+        recordings=[Recording(name="r", duration_s=2, source="x", reference=reference)]
+    )
+    loop = SpeakerLoopResult(
+        conversation="two_speakers",
+        turns=[SpeakerTurnCheck(index=0, speaker="joe", label="Speaker 1", correct=True,
+                                llm_text="Speaker 1: Hello.")],
+        labels=[], accuracy=1.0, added_p50_s=0.0001, added_p95_s=0.0002, embed_p50_s=0.07,
+    )  # fmt: skip
+    asked: list[str] = []
+
+    def diarize(*, out_dir: Path) -> DiarizationResult:
+        asked.append("diarize")
+        return diarized
+
+    def speakers(script: Path, **kwargs: Any) -> SpeakerLoopResult:
+        asked.append(script.name)
+        return loop
+
+    driver = _bench.Pipeline(
+        pipeline.run_conversation, pipeline.measure_turn_taking, diarize, speakers
+    )
+    monkeypatch.setattr(_bench, "pipeline", lambda: driver)
+    out = tmp_path / "out"
+    result = runner.invoke(voice_app, ["bench", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert asked == ["diarize", "two_speakers.yaml"]
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.index("Read this first") < report.index("## Voice-to-voice")
+    assert (
+        "## Diarization" in report
+        and "Speaker tag accuracy (best one-to-one mapping): **100.0 %**" in report
+    )
+    assert "| 0 | joe | Speaker 1 | yes | Speaker 1: Hello. |" in report
+    assert "## End-to-end vs cascade" in report
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    bench = BenchResult.model_validate_json((out / "bench.json").read_text())
+    assert bench.speaker_loop == loop and bench.diarization == diarized

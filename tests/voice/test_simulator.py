@@ -31,6 +31,7 @@ from voice._simulator import (
     vendor_profiles,
 )
 from voice._stats import percentile
+from voice._types import DESIGNS
 
 VALUES = {
     "end_of_turn": 0.1,
@@ -127,7 +128,7 @@ def test_missing_components_are_refused_or_skipped() -> None:
         simulate(partial, "streaming")
     assert partial.missing("preemptive") == [s for s in NEEDS["preemptive"] if s != "stt"]
     assert simulate_all([partial, fixed()], samples=10) == [
-        simulate(fixed(), design, samples=10) for design in NEEDS
+        simulate(fixed(), design, samples=10) for design in DESIGNS
     ]
 
 

@@ -1,0 +1,5 @@
+"""`python -m experiments.cli`: the `experiment` command."""
+
+from experiments.cli import main
+
+main()

@@ -1,0 +1,21 @@
+"""The labs' commands, each a sub-app under `experiment`: the one place the core names a lab.
+
+Each lab's cli module imports only typer at import time, so `experiment --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def register_labs(app: typer.Typer) -> None:
+    """Hang every lab's commands off the `experiment` app."""
+    from infra.cli import cloud_app
+    from robustness.cli import robustness_app
+    from training.cli import train_app
+    from voice.cli import voice_app
+
+    app.add_typer(cloud_app, name="cloud")
+    app.add_typer(voice_app, name="voice")
+    app.add_typer(train_app, name="train")
+    app.add_typer(robustness_app, name="robustness")
