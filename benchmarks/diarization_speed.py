@@ -42,7 +42,7 @@ def main() -> None:
 
     import torch
 
-    from agents.models._local import cache_dir
+    from agents.models import cache_dir
     from voice.diarization._config import DiarizeConfig
     from voice.diarization._embed import Mel, embed_windows, encoder, to_float
     from voice.diarization._pipelines import features, pipelines

@@ -37,10 +37,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from training._launch import free_port
-from training._measure import peak_rss_bytes
-from training._report import scaling_table
-from training._types import RankMemory, StepRecord, Strategy, TrainConfig, TrainResult
+from training import (
+    RankMemory,
+    StepRecord,
+    Strategy,
+    TrainConfig,
+    TrainResult,
+    free_port,
+    peak_rss_bytes,
+    scaling_table,
+)
 
 if TYPE_CHECKING:
     import torch

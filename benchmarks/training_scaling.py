@@ -18,9 +18,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from training._compare import default_core, parse_strategies, run_one
-from training._report import scaling_table
-from training._types import STRATEGIES, TrainSettings
+from training import (
+    STRATEGIES,
+    TrainSettings,
+    default_core,
+    parse_strategies,
+    run_one,
+    scaling_table,
+)
 
 
 def main() -> None:

@@ -16,9 +16,8 @@ from typing import NamedTuple, TypeGuard
 
 from pydantic import BaseModel, Field
 
-from analysis import HiddenTestRun
-from analysis._ast import parse
-from analysis._hidden_tests import PYTEST_FAILED
+from analysis import PYTEST_FAILED, HiddenTestRun
+from analysis import parse_python as parse
 from experiments._tasks import LoadedTask, find_task, list_tasks
 from sandbox import Sandbox, get_sandbox
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -10,8 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from analysis import AGREEMENTS, AnalysisResult
-from analysis._metrics import METRIC_LABELS, headline
+from analysis import AGREEMENTS, METRIC_LABELS, AnalysisResult, fmt, headline
 
 SHOWN = 8
 """Items of a list printed before "+N more"."""
@@ -19,23 +17,11 @@ _T = TypeVar("_T")
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+    return fmt.number(value, missing="-")
 
 
-def _rate(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.0%}"
-
-
-def _score(value: float | None) -> str:
-    """A 0..1 similarity with 3 decimals, rounded down: only an identical pair shows 1."""
-    if value is None:
-        return "undefined"
-    if value >= 1:
-        return "1"
-    # The epsilon keeps 0.29 (stored as 0.28999...) from flooring to 0.289.
-    return f"{min(math.floor(value * 1000 + 1e-9) / 1000, 0.999):.3f}"
+_rate = fmt.rate
+_score = fmt.score
 
 
 def _first(items: Sequence[_T]) -> tuple[Sequence[_T], str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict
@@ -128,7 +128,7 @@ class TrialContext:
             raise
 
     def finish(
-        self, state: TrialState, status: TrialStatus, error: str | None = None
+        self, state: Mapping[str, Any], status: TrialStatus, error: str | None = None
     ) -> TrialResult:
         """Write results.json and usage.json for the state reached; the result, kept in memory."""
         if self.analyses is None:  # analyzed before a restart: by an earlier process
@@ -326,7 +326,7 @@ def analyze_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialStat
 def _compare(context: TrialContext, runs: dict[str, HiddenTestRun]) -> dict[str, AnalysisResult]:
     """Per arm, the full comparison of the original with that arm's regeneration."""
     journal = context.run.file(RunDir.JOURNAL_MD).read_text(encoding="utf-8")
-    results = {}
+    results: dict[str, AnalysisResult] = {}
     for arm in context.config.arms:
         context.on_event(Comparing(arm))
         results[arm] = analyze(
@@ -356,7 +356,7 @@ def build_graph(checkpointer: SqliteSaver | None) -> CompiledStateGraph[Any, Any
     graph = StateGraph(TrialState, context_schema=TrialContext)
     graph.add_node("build", build_node, retry_policy=retry)
     graph.add_node("seal_journal", seal_journal_node)
-    graph.add_node("regenerate", regenerate_node, retry_policy=retry)  # type: ignore[arg-type]
+    graph.add_node("regenerate", regenerate_node, retry_policy=retry)
     graph.add_node("analyze", analyze_node)
     graph.add_node("write_results", write_results_node)
     graph.add_edge(START, "build")

@@ -24,6 +24,7 @@ import yaml
 from infra import TERRAFORM_DIR
 from infra._credentials import check_aws, check_gcp
 from infra._errors import InfraError
+from infra._task import BUCKET_MOUNT
 from infra._terraform import Cloud, Deployment, Terraform, find_terraform
 from infra.conventions import Conventions
 
@@ -31,8 +32,6 @@ DEFAULT_REGIONS: Mapping[str, str] = {"gcp": "us-central1", "aws": "us-east-1"}
 PROJECT_ENV = ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
 IMAGE_ROOT = "/app"
 """Where the runner image holds the project (the Dockerfile's WORKDIR)."""
-BUCKET_MOUNT = "/mnt/runs"
-"""Where the Cloud Run Job mounts the runs bucket."""
 GCLOUD_HINT = "install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install)"
 
 

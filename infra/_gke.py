@@ -134,8 +134,13 @@ def _job_spec(
 
 
 def _container(found: Mapping[str, Any], shape: JobShape) -> dict[str, Any]:
-    from infra._deploy import BUCKET_MOUNT
-    from infra._task import EXECUTION_ENV, RUNS_DIR_ENV, SECRETS_DIR_ENV, TASK_COUNT_ENV
+    from infra._task import (
+        BUCKET_MOUNT,
+        EXECUTION_ENV,
+        RUNS_DIR_ENV,
+        SECRETS_DIR_ENV,
+        TASK_COUNT_ENV,
+    )
 
     env = {
         RUNS_DIR_ENV: BUCKET_MOUNT,

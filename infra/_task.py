@@ -4,10 +4,10 @@ Cloud Run starts CLOUD_RUN_TASK_COUNT copies of the runner image and tells each 
 CLOUD_RUN_TASK_INDEX; on GKE, an indexed Job gives each pod JOB_COMPLETION_INDEX, and the Job
 `experiment cloud run` applies sets REGENLAB_TASK_COUNT and REGENLAB_EXECUTION. Each task runs
 its shard (`experiments.shard_items`) in a local experiment directory and copies it into the runs
-folder, which on both runners is the bucket mounted through Cloud Storage FUSE. Trials run on local disk
-because FUSE supports neither the file locks of results.jsonl nor SQLite's checkpoints; the copy
-is made after every finished trial, so a task that is killed and retried (same execution, same
-index) resumes from what reached the bucket.
+folder, which on both runners is the bucket mounted through Cloud Storage FUSE. Trials run on
+local disk because FUSE supports neither the file locks of results.jsonl nor SQLite's checkpoints;
+the copy is made after every finished trial, so a task that is killed and retried (same execution,
+same index) resumes from what reached the bucket.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from infra._errors import InfraError
 if TYPE_CHECKING:
     from experiments import ExperimentProgress, Shard
 
+BUCKET_MOUNT = "/mnt/runs"
+"""Where the bucket is mounted in the runner (Cloud Run volume, GKE Cloud Storage FUSE)."""
 RUNS_DIR_ENV = "REGENLAB_RUNS_DIR"
 TASK_COUNT_ENV = "REGENLAB_TASK_COUNT"
 """The shard count of a GKE Job (Kubernetes tells a pod its index, not the count)."""
@@ -130,7 +132,9 @@ def run_task(
             finished = count
             _sync(work, target)
 
-    progress = run_experiment(work, max_concurrency=max_concurrency, on_progress=sync_when_a_trial_ends)
+    progress = run_experiment(
+        work, max_concurrency=max_concurrency, on_progress=sync_when_a_trial_ends
+    )
     _sync(work, target)
     return progress
 

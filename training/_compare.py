@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from usererrors import load_model
 from training._formulas import checks
 from training._report import ReportPaths, write_report
 from training._types import (
@@ -27,6 +26,7 @@ from training._types import (
     TrainResult,
     TrainSettings,
 )
+from usererrors import load_model
 
 HEAVY_PACKAGES = frozenset({"torch", "transformers", "deepspeed"})
 """Packages of the `training` extra; their absence is a PrerequisiteError-style one-liner."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import shutil
+import subprocess
+import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,8 +178,6 @@ def utterance_audio(utterance: Utterance, voice: VoiceSpec | None = None) -> Use
     `voice` (another speaker's) applies to utterances without pauses only.
     """
     if voice is not None:
-        from voice.diarization._synth import speak
-
         audio = speak(utterance.text, voice)
         return UserAudio(audio, [(0.0, len(audio) / USER_RATE)])
     if not utterance.pauses:
@@ -210,6 +211,57 @@ def _pause_cuts(speech: _Speech, utterance: Utterance) -> list[int]:
     parts = utterance.say.split(PAUSE_MARK)
     counts = [len(" ".join(parts[:i]).split()) for i in range(1, len(parts))]
     return [speech.boundaries[count - 1] for count in counts]
+
+
+# --- other speakers' voices: espeak-ng, and sox for pitch and tempo -----------------------
+
+
+def speak(text: str, voice: VoiceSpec) -> Samples:
+    """`text` in `voice` at USER_RATE, without silence at either end."""
+    samples = synthesize(text) if voice.engine == "piper" else _espeak(text, voice)
+    if voice.pitch_semitones or voice.tempo != 1.0:
+        samples = _sox_shift(samples, voice.pitch_semitones, voice.tempo)
+    return trim_silence(samples, USER_RATE)
+
+
+def _espeak(text: str, voice: VoiceSpec) -> Samples:
+    with tempfile.TemporaryDirectory(prefix="regenlab-espeak-") as tmp:
+        out = Path(tmp) / "out.wav"
+        command = [require_tool("espeak-ng"), "-v", voice.voice, "-p", str(voice.espeak_pitch)]
+        run_tool([*command, "-s", str(voice.espeak_speed), "-w", str(out), "--", text])
+        samples, rate = read_wav(out)
+    return resample(samples, rate, USER_RATE)
+
+
+def _sox_shift(samples: Samples, semitones: float, tempo: float) -> Samples:
+    with tempfile.TemporaryDirectory(prefix="regenlab-sox-") as tmp:
+        source, shifted = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
+        write_wav(source, samples, USER_RATE)
+        effects = ["pitch", f"{semitones * 100:.0f}"] if semitones else []
+        effects += ["tempo", f"{tempo:g}"] if tempo != 1.0 else []
+        run_tool([require_tool("sox"), str(source), str(shifted), *effects])
+        out, _ = read_wav(shifted)
+    return out
+
+
+def require_tool(tool: str) -> str:
+    """The path of a command-line tool, or a VoiceError naming how to install it."""
+    found = shutil.which(tool)
+    if found is None:
+        raise VoiceError(
+            f"{tool} is not installed (needed for the synthetic conversations); "
+            f"fix: apt-get install {tool}, or run scripts/setup"
+        )
+    return found
+
+
+def run_tool(command: list[str]) -> bytes:
+    """A tool's stdout; its failure is a VoiceError with the last line it printed."""
+    done = subprocess.run(command, capture_output=True, check=False, timeout=120)
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip().splitlines()
+        raise VoiceError(f"{Path(command[0]).name} failed: {detail[-1] if detail else 'no output'}")
+    return done.stdout
 
 
 # --- caching -----------------------------------------------------------------------------------

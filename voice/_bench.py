@@ -81,7 +81,7 @@ def bundled_diarization(*, out_dir: Path) -> DiarizationResult:
 
 def speaker_loop(script: Path, *, llm: str, smart_turn: bool, out_dir: Path) -> SpeakerLoopResult:
     """The speaker-tagged live loop on a multi-speaker script."""
-    from voice.diarization._live import run_speaker_loop
+    from voice.diarization._loop import run_speaker_loop
 
     result, _ = run_speaker_loop(script, llm=llm, smart_turn=smart_turn, out_dir=out_dir)
     return result

@@ -219,7 +219,7 @@ def _write_events(recorder: Recorder, path: Path) -> None:
 
 
 def _utterance_cache() -> Path:
-    from agents.models._local import cache_dir
+    from agents.models import cache_dir
 
     return cache_dir() / "voice-utterances"
 

@@ -7,6 +7,8 @@ tests) all return a `Model` whose `generate(messages, tools=..., config=...)` re
 as the model writes it.
 """
 
+from pathlib import Path
+
 from agents.models._actions import action_schema, parse_action
 from agents.models._base import Model
 from agents.models._cache import CacheStats, ResponseCache, default_cache_path
@@ -28,10 +30,21 @@ from agents.models._types import (
     GenerateConfig,
     Message,
     ModelResponse,
+    RawReply,
     ToolCall,
     ToolSpec,
     Usage,
 )
+from agents.models._weights import cache_dir
+
+
+def local_model_path(name: str) -> Path:
+    """The GGUF file of the embedded model `local/<name>`, assembled from its packages on first
+    use (for tools that load it themselves: a llama.cpp server, a log-probability scorer)."""
+    from agents.models._local import model_path
+
+    return model_path(name)
+
 
 __all__ = [
     "CacheStats",
@@ -47,6 +60,7 @@ __all__ = [
     "ModelResponse",
     "ProviderInfo",
     "ProviderLimiter",
+    "RawReply",
     "ResponseCache",
     "RetryPolicy",
     "ToolCall",
@@ -54,11 +68,13 @@ __all__ = [
     "TransientError",
     "Usage",
     "action_schema",
+    "cache_dir",
     "check_model",
     "cost_usd",
     "default_cache_path",
     "default_registry",
     "get_model",
+    "local_model_path",
     "parse_action",
     "parse_model_string",
     "providers",

@@ -10,7 +10,9 @@ import typer
 
 def register_labs(app: typer.Typer) -> None:
     """Hang every lab's commands off the `experiment` app."""
+    from chaos.cli import chaos_app
     from infra.cli import cloud_app
+    from intent.cli import intent_app
     from robustness.cli import robustness_app
     from training.cli import train_app
     from voice.cli import voice_app
@@ -19,3 +21,5 @@ def register_labs(app: typer.Typer) -> None:
     app.add_typer(voice_app, name="voice")
     app.add_typer(train_app, name="train")
     app.add_typer(robustness_app, name="robustness")
+    app.add_typer(intent_app, name="intent")
+    app.add_typer(chaos_app, name="chaos")

@@ -102,10 +102,27 @@ def run(
         bool, typer.Option("--cache/--no-cache", help="Reuse hosted models' cached replies.")
     ] = True,
     executor: Executor = "local",
+    chaos: Annotated[
+        Path | None,
+        typer.Option(
+            "--chaos",
+            help="A pipeline chaos file (chaos lab): run each of its faults beside a baseline.",
+        ),
+    ] = None,
 ) -> None:
     """Run the experiment: on one task (task.yaml), or on a whole matrix (experiment.yaml)."""
     from experiments import check_executor, is_experiment_file, new_experiment_dir, run_trials
 
+    if chaos is not None:
+        from chaos.cli import run_with_chaos
+
+        run_with_chaos(
+            task, chaos=chaos, builder_model=builder_model, regenerator_model=regenerator_model,
+            arms=[a.strip() for a in arms.split(",") if a.strip()], trials=trials, out=out,
+            base_url=base_url, journal_style=journal_style, code_policy=code_policy,
+            snippet_lines=snippet_lines, sandbox=sandbox, max_turns=max_turns, cache=cache,
+        )  # fmt: skip
+        return
     if is_experiment_file(Path(task)):
         warn_ignored(ctx, MATRIX_FLAGS, f"{task} sets these itself, so they are ignored")
         check_executor(executor)  # before the experiment dir exists

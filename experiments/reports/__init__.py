@@ -3,12 +3,8 @@ statistics and plots, and the post draft whose every number is checked against t
 
 from experiments.reports._all import write_reports
 from experiments.reports._post import PostRejected, check_numbers, draft_post, write_post
-from experiments.reports._summary import (
-    ExperimentSummary,
-    SummaryFiles,
-    experiment_report,
-    write_experiment_report,
-)
+from experiments.reports._summary import ExperimentSummary, experiment_report
+from experiments.reports._summary_files import SummaryFiles, write_experiment_report
 from experiments.reports._trial import TrialReport, trial_report, write_trial_report
 
 __all__ = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments._rundir import RunDir
-from experiments.reports._summary import find_runs, write_experiment_report
+from experiments.reports._summary_files import write_experiment_report
+from experiments.reports._summary_runs import find_runs
 from experiments.reports._trial import write_trial_report
 
 

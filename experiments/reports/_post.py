@@ -60,15 +60,15 @@ from experiments.reports._summary import (
     ExperimentSummary,
     Group,
     MetricSummary,
-    SummaryRun,
     completed_report,
     environment,
     fmt,
     fmt_estimate,
     fmt_summary,
     interval_excludes_zero,
-    write_summary,
 )
+from experiments.reports._summary_files import write_summary
+from experiments.reports._summary_runs import SummaryRun
 from usererrors import FAILED_EXIT
 
 POST_FILE = "post.md"

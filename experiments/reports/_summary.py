@@ -23,21 +23,24 @@ Decisions a reader of the summary should know:
 
 from __future__ import annotations
 
-import base64
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from agents import gives_journal
-from analysis import TOKENIZER, Estimate, arm_statistics, bootstrap_mean
-from analysis._stats import CONFIDENCE, RESAMPLES
-from experiments._config import RunConfig
+from analysis import CONFIDENCE, RESAMPLES, Estimate, arm_statistics, bootstrap_mean
+from analysis import fmt as _fmt
 from experiments._errors import ExperimentsError
 from experiments._results import TrialResult, usage_by_role
-from experiments._rundir import ExperimentDir, RunDir
+from experiments.reports._summary_runs import (
+    NotCompleted,
+    SummaryRun,
+    _load_result,
+    _run_record,
+    find_runs,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -48,9 +51,9 @@ SHOWN_FAILURES = 3
 ORIGINAL = "original"
 MIN_TRIALS = 3
 """Groups with fewer trials than this get a warning: their intervals are not worth much."""
-NO_INTERVAL = "n=1: no interval"
+NO_INTERVAL = _fmt.NO_INTERVAL
 
-Kind = Literal["pct", "ratio", "count", "usd"]
+Kind = _fmt.Kind
 
 
 class Metric(NamedTuple):
@@ -123,34 +126,6 @@ class Group(BaseModel):
         )
 
 
-class SummaryRun(BaseModel):
-    """What run.yaml (and the results) say about how a completed run was made."""
-
-    run_id: str
-    run_dir: str
-    task: str
-    config: RunConfig | None
-    """The resolved configuration; None when run.yaml is missing or unreadable."""
-    sandbox: str
-    """Sandbox backend, or "unknown"."""
-    versions: dict[str, str] = Field(default_factory=dict)
-    tokenizer: str = TOKENIZER
-    weaknesses: list[str] = Field(default_factory=list)
-    """Sandbox guarantees the backend lacked while running the hidden tests."""
-
-
-class NotCompleted(BaseModel):
-    """A run left out of the numbers."""
-
-    run_id: str
-    run_dir: str
-    status: str
-    """error, interrupted, unreadable, "not started" (failed before its first step) or
-    "no results" (killed before writing results.json)."""
-    error: str | None = None
-    """The reason, as recorded by the run or its experiment, with the fix where one is known."""
-
-
 class ExperimentSummary(BaseModel):
     """Every completed trial under a folder of runs, grouped by condition."""
 
@@ -200,110 +175,7 @@ class ExperimentSummary(BaseModel):
         return [g for g in self.groups if g.n < MIN_TRIALS]
 
 
-class SummaryFiles(NamedTuple):
-    """The files written by `write_experiment_report`."""
-
-    html: Path
-    markdown: Path
-    fidelity_by_arm: Path
-    pass_rates: Path
-    fidelity_vs_journal: Path
-    cost_per_trial: Path
-
-
 # -- collecting the runs ---------------------------------------------------------------------
-
-
-def run_dirs(root: Path) -> list[Path]:
-    """Run directories under `root` (itself included), without searching inside them."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        if RunDir.holds_run(Path(folder), files):
-            found.append(Path(folder))
-            dirs.clear()
-        else:
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-    return sorted(found, key=lambda p: (p.name, str(p)))
-
-
-def find_runs(path: Path) -> list[Path]:
-    """The run directories under `path` (itself included); an ExperimentsError with the fix
-    when `path` is not a folder or holds none (the check of `experiment report` and `post`)."""
-    if not path.is_dir():
-        raise ExperimentsError(f"{path}: not a folder; fix: give a run directory or runs/")
-    runs = run_dirs(path)
-    if not runs:
-        raise ExperimentsError(f"{path}: no run directory found; fix: run `experiment run` first")
-    return runs
-
-
-def _load_result(run_dir: Path) -> TrialResult | NotCompleted:
-    run = RunDir(run_dir)
-    if not run.has(RunDir.RESULTS):
-        return _no_results(run_dir)
-    try:
-        result = run.read_results()
-    except (OSError, ValidationError) as exc:
-        return _not_completed(
-            run_dir, "unreadable", f"unreadable results.json: {str(exc).splitlines()[0]}"
-        )
-    if result.status != "completed":
-        return NotCompleted(
-            run_id=result.run_id, run_dir=str(run_dir), status=result.status, error=result.error
-        )
-    return result
-
-
-def _no_results(run_dir: Path) -> NotCompleted:
-    """Why a run has no results.json: the experiment's record, else what its files show."""
-    recorded = _recorded_error(run_dir)
-    if recorded is not None:
-        return _not_completed(run_dir, "error", recorded)
-    if not (run_dir / RunDir.CHECKPOINT).exists():
-        return _not_completed(
-            run_dir,
-            "not started",
-            "failed before its first step and recorded no reason (e.g. an unknown model or a "
-            "missing API key, printed by `experiment run`); fix the cause and run it again",
-        )
-    error = "no results.json: stopped before the end; continue it with `experiment resume`"
-    return _not_completed(run_dir, "no results", error)
-
-
-def _recorded_error(run_dir: Path) -> str | None:
-    """The error an experiment recorded for this trial (a trial that raised writes none)."""
-    return ExperimentDir(run_dir.parent).recorded_error(run_dir.name)
-
-
-def _not_completed(run_dir: Path, status: str, error: str) -> NotCompleted:
-    return NotCompleted(run_id=run_dir.name, run_dir=str(run_dir), status=status, error=error)
-
-
-def _run_record(run_dir: Path, result: TrialResult) -> SummaryRun:
-    record = RunDir(run_dir).read_record_or_none()
-    weaknesses = {w for tests in result.tests.values() for w in tests.weaknesses}
-    return SummaryRun(
-        run_id=result.run_id,
-        run_dir=str(run_dir),
-        task=result.task,
-        config=record.config if record else None,
-        sandbox=record.sandbox if record else "unknown",
-        versions=record.versions if record else {},
-        tokenizer=_tokenizer(run_dir),
-        weaknesses=sorted(weaknesses),
-    )
-
-
-def _tokenizer(run_dir: Path) -> str:
-    """The tokenizer named in analysis.json (the analysis names it in every result)."""
-    try:
-        analyses = RunDir(run_dir).read_analysis()
-    except (OSError, ValueError):
-        return TOKENIZER
-    for result in analyses.values():
-        if result.journal is not None:
-            return result.journal.tokenizer
-    return TOKENIZER
 
 
 # -- the numbers -----------------------------------------------------------------------------
@@ -463,33 +335,10 @@ def _no_completed(failed: list[NotCompleted]) -> str:
 # -- formatting (shared by the summary and the post: the number check relies on it) -----------
 
 
-def fmt(value: float, kind: Kind, *, difference: bool = False) -> str:
-    """One number as the reports write it: 45%, 0.82, 149, $0.0123; a difference is signed."""
-    digits = {"pct": 0, "ratio": 2, "count": 0, "usd": 4}[kind]
-    number = value * 100 if kind == "pct" else value
-    sign = "+" if difference else ""
-    text = f"{number:{sign}.{digits}f}"
-    if not any(c in "123456789" for c in text):
-        text = text.lstrip("+-")  # no "-0.00"
-    if kind == "pct":
-        return f"{text} pp" if difference else f"{text}%"
-    return f"${text}" if kind == "usd" else text
-
-
-def fmt_interval(estimate: Estimate, kind: Kind, *, difference: bool = False) -> str:
-    """The CI as "[low, high]", or NO_INTERVAL for a single observation."""
-    if estimate.low is None or estimate.high is None:
-        return NO_INTERVAL
-    low = fmt(estimate.low, kind).replace("%", " pp") if difference else fmt(estimate.low, kind)
-    high = fmt(estimate.high, kind).replace("%", " pp") if difference else fmt(estimate.high, kind)
-    return f"[{low}, {high}]"
-
-
-def fmt_estimate(estimate: Estimate, kind: Kind, *, difference: bool = False) -> str:
-    """Mean and CI: "0.82 [0.71, 0.93]" or "0.82 (n=1: no interval)"."""
-    mean = fmt(estimate.mean, kind, difference=difference)
-    interval = fmt_interval(estimate, kind, difference=difference)
-    return f"{mean} ({interval})" if estimate.low is None else f"{mean} {interval}"
+fmt = _fmt.value
+"""One number as the reports write it (`analysis.fmt.value`)."""
+fmt_interval = _fmt.interval
+fmt_estimate = _fmt.estimate
 
 
 def fmt_summary(summary: MetricSummary, kind: Kind) -> str:
@@ -538,36 +387,3 @@ def _pct(value: float) -> str:
 
 
 # -- writing ---------------------------------------------------------------------------------
-
-
-def write_experiment_report(runs_dir: Path) -> SummaryFiles:
-    """Write summary.html (self-contained), summary.md and the plots (PNG) into `runs_dir`.
-
-    Raises ExperimentsError, naming the runs' reasons, when no trial under it completed.
-    """
-    return write_summary(completed_report(runs_dir), runs_dir)
-
-
-def write_summary(summary: ExperimentSummary, runs_dir: Path) -> SummaryFiles:
-    """Write the files of `write_experiment_report` for a summary already computed."""
-    from experiments.reports._plots import PLOTS, write_plots
-
-    plots = write_plots(summary, runs_dir)
-    html = runs_dir / "summary.html"
-    markdown = runs_dir / "summary.md"
-    figures = [
-        (title, caption, path, _data_uri(path))
-        for (title, caption), path in zip(PLOTS.values(), plots, strict=True)
-    ]
-    context = {"summary": summary, "figures": figures}
-    html.write_text(_render("summary.html.j2", context, html=True), encoding="utf-8")
-    markdown.write_text(_render("summary.md.j2", context, html=False), encoding="utf-8")
-    return SummaryFiles(html, markdown, *plots)
-
-
-def _render(template: str, context: Mapping[str, Any], *, html: bool) -> str:
-    return environment(html=html).get_template(template).render(**context)
-
-
-def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")

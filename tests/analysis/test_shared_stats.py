@@ -30,7 +30,9 @@ def test_wilson_interval_is_exact_at_the_ends_and_covers_the_truth() -> None:
     assert wilson_interval(10, 10).high == 1.0
     # Wilson (1927), n=20, 14 successes: about [0.48, 0.85].
     mid = wilson_interval(14, 20)
-    assert mid.low == pytest.approx(0.481, abs=0.002) and mid.high == pytest.approx(0.855, abs=0.002)
+    assert mid.low == pytest.approx(0.481, abs=0.002) and mid.high == pytest.approx(
+        0.855, abs=0.002
+    )
     with pytest.raises(ValueError):
         wilson_interval(3, 2)
 
@@ -58,7 +60,8 @@ def test_formatting_is_one_style() -> None:
         "2 h 03 min",
     ]
     assert fmt.score(0.29) == "0.290" and fmt.score(0.99999) == "0.999" and fmt.score(1.0) == "1"
-    assert fmt.estimate(bootstrap_mean([1.0])) == "100.0% (n=1: no interval)"
+    assert fmt.estimate(bootstrap_mean([1.0])) == "100% (n=1: no interval)"
+    assert fmt.estimate(bootstrap_mean([0.5, 0.7, 0.9]), "ratio").startswith("0.70 [")
 
 
 def test_a_report_page_puts_the_caveats_first_and_escapes_html() -> None:

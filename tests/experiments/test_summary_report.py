@@ -23,14 +23,13 @@ from experiments import (
     write_experiment_report,
 )
 from experiments.cli import app
-from experiments.reports import write_reports
+from experiments.reports import SummaryFiles, write_reports
 from experiments.reports._plots import write_plots
 from experiments.reports._summary import (
     JOURNAL_KEYS,
     NO_INTERVAL,
     ORIGINAL,
     ExperimentSummary,
-    SummaryFiles,
     fmt_summary,
     summarize,
 )

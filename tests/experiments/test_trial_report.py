@@ -18,7 +18,7 @@ import pytest
 from agents.models import MockModel
 from experiments import ExperimentsError, run_trials
 from experiments.reports import TrialReport, trial_report, write_trial_report
-from experiments.reports._trial import _rows
+from experiments.reports._trial_diffs import _rows
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GOLDEN = Path(__file__).with_name("golden") / "trial_report.md"

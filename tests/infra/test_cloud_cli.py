@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from experiments.cli import app
 from infra import InfraError
-from infra._deploy import BUCKET_MOUNT, image_experiment, parse_vars
+from infra._deploy import image_experiment, parse_vars
+from infra._task import BUCKET_MOUNT
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()

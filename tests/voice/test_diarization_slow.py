@@ -121,7 +121,7 @@ def polite(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
 def test_two_speakers_keep_who_said_what_in_the_llm_context(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from voice.diarization._live import run_speaker_loop
+    from voice.diarization._loop import run_speaker_loop
 
     llm = MockModel("speakers", polite)
     result, run = run_speaker_loop(DEFAULT_SPEAKERS, llm=llm, out_dir=tmp_path / "loop")

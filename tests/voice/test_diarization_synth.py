@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice._audio import USER_RATE, Samples, read_wav
+from voice._audio import USER_RATE, Samples, read_wav, speak
 from voice._config import VoiceConfigError
 from voice._voices import VoiceSpec
 from voice.diarization import _synth
@@ -146,4 +146,4 @@ def test_a_missing_tool_names_the_install_command(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(
         VoiceError, match=r"espeak-ng is not installed .*fix: apt-get install espeak-ng"
     ):
-        _synth.speak("hello", VoiceSpec(engine="espeak-ng"))
+        speak("hello", VoiceSpec(engine="espeak-ng"))

@@ -12,7 +12,7 @@ from voice.diarization._types import SpeakerLabel
 pytest.importorskip("pipecat")
 pytest.importorskip("scipy")
 
-from voice.diarization._live import (
+from voice.diarization._loop import (
     Spoken,
     best_mapping,
     check_speakers,

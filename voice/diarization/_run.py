@@ -47,19 +47,6 @@ BUNDLED = Path(__file__).parents[1] / "conversations" / "diarization"
 """The bundled synthetic conversations."""
 WINDOW_TIMES = "(one window alone)"
 
-LIMITS = (
-    "Synthetic voices (one piper voice, espeak-ng voices, sox-shifted copies) are far easier to "
-    "tell apart than real speakers, and the mixes have no room acoustics, crosstalk or noise "
-    "beyond a faint hiss: these DERs are not comparable with published ones on real meetings "
-    "(pyannote's speaker-diarization 2022.07 model card: 18.2 % DER on AMI Mix-Headset, 29.0 % "
-    "on AMI Array1, no collar, overlap scored).",
-    "One speaker per 10 ms: overlapped speech is missed speech (each recording's overlap is the "
-    "floor of its missed-speech time).",
-    "Thresholds were chosen on one development conversation (diarization-dev/dev_three.yaml), "
-    "the same for every look-ahead; diart tunes them per latency.",
-    "Intervals: percentile bootstrap over the recordings (a handful), so they are wide and say "
-    "little beyond these recordings.",
-)
 """Caveats printed first in every diarization report."""
 
 
@@ -239,6 +226,6 @@ def diarize(
 
 
 def _cache_dir() -> Path:
-    from agents.models._local import cache_dir
+    from agents.models import cache_dir
 
     return cache_dir() / "voice-diarization"

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +20,14 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from voice._audio import USER_RATE, Samples, read_wav, resample, synthesize, trim_silence
+from voice._audio import (
+    USER_RATE,
+    Samples,
+    read_wav,
+    require_tool,
+    run_tool,
+    speak,
+)
 from voice._config import VoiceConfigError, load_yaml
 from voice._errors import VoiceError
 from voice._voices import VoiceSpec
@@ -139,7 +143,7 @@ def _tool_version(engine: str) -> str:
         from voice._models import piper_voice
 
         return piper_voice().voice_id
-    return _run([_require("espeak-ng"), "--version"]).decode(errors="replace").strip()
+    return run_tool([require_tool("espeak-ng"), "--version"]).decode(errors="replace").strip()
 
 
 # --- synthesis ---------------------------------------------------------------------------------
@@ -198,54 +202,6 @@ def speech_spans(audio: NDArray[np.float64]) -> list[tuple[float, float]]:
         last = int(frame)
     spans.append((first, last + 1))
     return [(a * _WINDOW_S, b * _WINDOW_S) for a, b in spans]
-
-
-def speak(text: str, voice: VoiceSpec) -> Samples:
-    """`text` in `voice` at USER_RATE, without silence at either end."""
-    samples = synthesize(text) if voice.engine == "piper" else _espeak(text, voice)
-    if voice.pitch_semitones or voice.tempo != 1.0:
-        samples = _sox_shift(samples, voice.pitch_semitones, voice.tempo)
-    return trim_silence(samples, USER_RATE)
-
-
-def _espeak(text: str, voice: VoiceSpec) -> Samples:
-    with tempfile.TemporaryDirectory(prefix="regenlab-espeak-") as tmp:
-        out = Path(tmp) / "out.wav"
-        command = [_require("espeak-ng"), "-v", voice.voice, "-p", str(voice.espeak_pitch)]
-        _run([*command, "-s", str(voice.espeak_speed), "-w", str(out), "--", text])
-        samples, rate = read_wav(out)
-    return resample(samples, rate, USER_RATE)
-
-
-def _sox_shift(samples: Samples, semitones: float, tempo: float) -> Samples:
-    with tempfile.TemporaryDirectory(prefix="regenlab-sox-") as tmp:
-        from voice._audio import write_wav
-
-        source, shifted = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
-        write_wav(source, samples, USER_RATE)
-        effects = ["pitch", f"{semitones * 100:.0f}"] if semitones else []
-        effects += ["tempo", f"{tempo:g}"] if tempo != 1.0 else []
-        _run([_require("sox"), str(source), str(shifted), *effects])
-        out, _ = read_wav(shifted)
-    return out
-
-
-def _require(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        raise VoiceError(
-            f"{tool} is not installed (needed for the synthetic conversations); "
-            f"fix: apt-get install {tool}, or run scripts/setup"
-        )
-    return found
-
-
-def _run(command: list[str]) -> bytes:
-    done = subprocess.run(command, capture_output=True, check=False, timeout=120)
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()
-        raise VoiceError(f"{Path(command[0]).name} failed: {detail[-1] if detail else 'no output'}")
-    return done.stdout
 
 
 def bundled_conversations(folder: Path) -> list[Path]:
