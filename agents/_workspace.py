@@ -240,11 +240,17 @@ class Workspace:
         self.repo.git.clean("-d", "-x", "--force", "--quiet")
 
     def _commit(self, pathspec: list[str], message: str) -> str | None:
+        import git
+
         self.sanitize()
         self.repo.git.add("--all", *pathspec)
-        if not self.repo.git.status("--porcelain", "--ignore-submodules=all", *pathspec).strip():
-            return None
-        self.repo.git.commit("--no-verify", "-m", message)
+        try:
+            self.repo.git.commit("--no-verify", "--quiet", "-m", message)
+        except git.GitCommandError as exc:
+            # Nothing staged: git says so and exits 1 (GitPython runs git in the C locale).
+            if exc.status == 1 and "nothing" in f"{exc.stdout}{exc.stderr}":
+                return None
+            raise
         return str(self.repo.head.commit.hexsha[:8])
 
     def log(self) -> list[str]:

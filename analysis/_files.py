@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from analysis._ast import parse
 
 MAX_FILE_BYTES = 2_000_000
 """Larger files are skipped (generated data, vendored bundles), with a note."""
@@ -40,6 +44,28 @@ class SourceFile:
     def lines(self) -> int:
         """Number of lines."""
         return len(self.text.splitlines())
+
+    def tree(self) -> ast.Module:
+        """The file's syntax tree, parsed once and shared by structure, metrics and similarity
+        (none of them changes it); a file that does not parse raises the same error each time."""
+        parsed = self.__dict__.get("_parsed")
+        if parsed is None:
+            parsed = _parse(self.text, self.path)
+            self.__dict__["_parsed"] = parsed  # a frozen dataclass: cached past __setattr__
+        if isinstance(parsed, BaseException):
+            raise parsed
+        return parsed
+
+
+def _parse(text: str, path: str) -> ast.Module | BaseException:
+    """The tree of `text`, or the error parsing it raised (kept, to raise again)."""
+    try:
+        # Generated code often has invalid escape sequences; their warnings are noise here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return error
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ its error instead of failing the analysis.
 
 from __future__ import annotations
 
+import ast
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -171,14 +172,21 @@ class MetricsComparison(_Model):
     failed to parse on either side has an empty dict."""
 
 
-def file_metrics(path: str, source: str) -> FileMetrics:
-    """Measure one Python file; a file that fails to parse gets `error` set, never raises."""
-    source = source.removeprefix("\ufeff")  # the CLI reads files as utf-8-sig
+def file_metrics(
+    path: str, source: str, tree: Callable[[], ast.Module] | None = None
+) -> FileMetrics:
+    """Measure one Python file; a file that fails to parse gets `error` set, never raises.
+
+    `tree` gives the file's already-parsed tree, where the caller has one (it is not used for a
+    file that starts with a byte-order mark, which is parsed without it).
+    """
+    if source.startswith("\ufeff"):
+        source, tree = source.removeprefix("\ufeff"), None  # the CLI reads files as utf-8-sig
     try:
-        tree = parse(source)
+        tree_ = tree() if tree is not None else parse(source)
         raw = analyze(source)
-        visitor = ComplexityVisitor.from_ast(tree)
-        halstead = h_visit_ast(tree).total
+        visitor = ComplexityVisitor.from_ast(tree_)
+        halstead = h_visit_ast(tree_).total
     except Exception as error:  # radon's CLI also reports any failure per file
         return FileMetrics(path=path, error=_describe(error))
     complexities = [block.complexity for block in visitor.blocks]
@@ -195,7 +203,7 @@ def file_metrics(path: str, source: str) -> FileMetrics:
 
 def code_metrics(codebase: Codebase) -> MetricsSummary:
     """Measure every Python file of a codebase and total the numbers."""
-    files = {path: file_metrics(path, f.text) for path, f in codebase.python.items()}
+    files = {path: file_metrics(path, f.text, f.tree) for path, f in codebase.python.items()}
     measured = [f for f in files.values() if f.error is None]
     mis = [f.mi for f in measured if f.mi is not None]
     blocks, total = sum(f.cc_blocks for f in measured), sum(f.cc_sum for f in measured)

@@ -20,25 +20,27 @@ AST similarity (TSED, Song et al. 2024)
     ``Not``...), so ``a + b`` and ``a - b`` differ by one relabelling. Expression contexts
     (``Load``/``Store``/``Del``) are dropped: they only repeat what the parent says.
     TSED = max(0, 1 - distance / max(nodes_a, nodes_b)), the distance being the tree edit
-    distance with unit costs (`apted`).
+    distance with unit costs: APTED's distance (Pawlik & Augsten), computed by edist's C
+    implementation of Zhang-Shasha, which gives the same number (a test checks the two agree
+    on random trees and on real code); the method is still named ``"apted"``.
 
-    APTED is super-linear (measured: about 0.1 s for a pair of 100-node trees, 2 s for
-    300-node trees, in pure Python), so a file is not compared as one tree. It is cut into
-    units: each top-level function; each top-level class as its "shell" (the class node with
-    its bases, decorators and non-method statements) plus one unit per method
+    Tree edit distance is super-linear (the pure-Python `apted` package took about 0.1 s for a
+    pair of 100-node trees and 2 s for 300-node trees), so a file is not compared as one tree.
+    It is cut into units: each top-level function; each top-level class as its "shell" (the
+    class node with its bases, decorators and non-method statements) plus one unit per method
     (``Class.method``); and one ``Module`` unit holding every other top-level statement. The
     units partition the file's nodes. Units are matched by name, then the remaining ones
     greedily by node-profile similarity (at least `MATCH_THRESHOLD`; identical structure
     scores 1.0, so a renamed function is matched with its original). An unmatched unit counts
     as inserted or deleted whole: its node count is added to the distance. A matched pair
     with identical trees costs 0 without running APTED; a pair with either side above
-    `NODE_CAP` nodes (or too deep for APTED's recursion) uses the node-profile distance
+    `NODE_CAP` nodes (or nested deeper than `DEPTH_CAP`) uses the node-profile distance
     instead, and the file's `ast_method` is then ``"node-profile"``. The file's distance is
     the sum over its units, so the file's TSED is node-weighted by construction. Each APTED
     call is bounded by the cap, so the whole analysis grows linearly with the code. The cap
-    trades exactness for time: on a 47k-line package compared with a copy in which every
-    function was edited, cap 100 took 18 s, 200 took 58 s and 300 took 103 s (about 45%, 65%
-    and 80% of the nodes in units under the cap); 1,500 would mean minutes per large pair.
+    trades exactness for time; it was chosen when the distance was computed in pure Python (on
+    a 47k-line package against a copy with every function edited, cap 100 took 18 s, 200 took
+    58 s and 300 took 103 s) and is kept, so that reported numbers do not change.
 
     The node-profile distance of two trees is the fewest insertions, deletions and
     relabellings that turn one multiset of labels into the other:
@@ -62,23 +64,24 @@ Overall scores
 from __future__ import annotations
 
 import ast
-import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
 
-from apted import APTED
+from edist.ted import standard_ted
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from analysis._ast import parse
-from analysis._files import Codebase
+from analysis._files import Codebase, SourceFile
 
 AstMethod = Literal["apted", "node-profile"]
 NODE_CAP = 200
 """Above this many nodes on either side of a unit pair, the node profile replaces APTED."""
+DEPTH_CAP = 500
+"""Nested deeper than this (possible only with a raised NODE_CAP), the node profile replaces
+APTED, as it did when APTED's recursive indexing overflowed."""
 MATCH_THRESHOLD = 0.5
 """Least similarity for pairing files (text) or units (node profile) that differ in name."""
 MODULE_UNIT = "<module>"
@@ -157,14 +160,44 @@ class _AstComparison:
         return "node-profile" if self.fallback else "apted"
 
 
-class _Node:
-    """A tree node as APTED's default configuration reads it."""
+class APTED:
+    """The tree edit distance of two unit trees with unit costs, as the `apted` package computes
+    it, in C (edist): the trees are given as preorder (label, arity) sequences."""
 
-    __slots__ = ("children", "name")
+    def __init__(self, a: _Flat, b: _Flat) -> None:
+        self.a, self.b = _adjacency(a), _adjacency(b)
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.children: list[_Node] = []
+    def compute_edit_distance(self) -> int:
+        """The fewest insertions, deletions and relabellings that turn one tree into the other."""
+        return int(standard_ted(*self.a, *self.b))
+
+
+def _adjacency(flat: _Flat) -> tuple[list[str], list[list[int]]]:
+    """The labels and child lists of a preorder (label, arity) sequence (edist's tree form)."""
+    children: list[list[int]] = [[] for _ in flat]
+    open_nodes: list[list[int]] = []  # [index, children still to come]
+    for index, (_, arity) in enumerate(flat):
+        while open_nodes and open_nodes[-1][1] == 0:
+            open_nodes.pop()
+        if open_nodes:
+            children[open_nodes[-1][0]].append(index)
+            open_nodes[-1][1] -= 1
+        open_nodes.append([index, arity])
+    return [label for label, _ in flat], children
+
+
+def _depth(flat: _Flat) -> int:
+    """How deep the tree a preorder (label, arity) sequence describes is nested."""
+    open_counts: list[int] = []
+    deepest = 0
+    for _, arity in flat:
+        while open_counts and open_counts[-1] == 0:
+            open_counts.pop()
+        if open_counts:
+            open_counts[-1] -= 1
+        open_counts.append(arity)
+        deepest = max(deepest, len(open_counts))
+    return deepest
 
 
 def normalise_text(text: str) -> str:
@@ -204,7 +237,7 @@ def compare_similarity(original: Codebase, regenerated: Codebase) -> SimilarityR
         text_a, text_b = texts_a[path_a], texts_b[path_b]
         text = _ratio(text_a, text_b)
         text_parts.append((text, max(_line_count(text_a), _line_count(text_b), 1)))
-        tree = _compare_sources(original.python[path_a].text, regenerated.python[path_b].text)
+        tree = _compare_files(original.python[path_a], regenerated.python[path_b])
         if tree is not None:
             ast_parts.append((tree.score, tree.size))
         files.append(_file_similarity(path_a, path_b, text, tree))
@@ -212,7 +245,7 @@ def compare_similarity(original: Codebase, regenerated: Codebase) -> SimilarityR
     unmatched_a = [path for path in texts_a if path not in matched_a]
     for path in unmatched_a:
         text_parts.append((0.0, max(_line_count(texts_a[path]), 1)))
-        units = _parse_units(original.python[path].text)
+        units = _file_units(original.python[path])
         if units is not None:
             ast_parts.append((0.0, _node_count(units)))
     return SimilarityResult(
@@ -311,7 +344,11 @@ def _match_units(a: _Units, b: _Units) -> list[tuple[str, str]]:
 
 
 def _compare_sources(a: str, b: str) -> _AstComparison | None:
-    units_a, units_b = _parse_units(a), _parse_units(b)
+    return _compare_files(SourceFile("a.py", a), SourceFile("b.py", b))
+
+
+def _compare_files(a: SourceFile, b: SourceFile) -> _AstComparison | None:
+    units_a, units_b = _file_units(a), _file_units(b)
     if units_a is None or units_b is None:
         return None
     return _compare_units(units_a, units_b)
@@ -334,12 +371,9 @@ def _tree_distance(a: _Flat, b: _Flat) -> tuple[int, bool]:
     """Edit distance of two unit trees, and whether the node profile stood in for APTED."""
     if a == b:
         return 0, False
-    if max(len(a), len(b)) > NODE_CAP:
+    if max(len(a), len(b)) > NODE_CAP or max(_depth(a), _depth(b)) > DEPTH_CAP:
         return _profile_distance(a, b), True
-    try:
-        return int(APTED(_tree(a), _tree(b)).compute_edit_distance()), False
-    except RecursionError:  # APTED indexes nodes recursively: very deep trees overflow
-        return _profile_distance(a, b), True
+    return APTED(a, b).compute_edit_distance(), False
 
 
 def _profile_distance(a: _Flat, b: _Flat) -> int:
@@ -352,14 +386,12 @@ def _node_count(units: _Units) -> int:
     return sum(len(flat) for flat in units.values())
 
 
-def _parse_units(source: str) -> _Units | None:
+def _file_units(source: SourceFile) -> _Units | None:
+    """A file's units, from its shared tree; None when it does not parse."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escape sequences and the like
-            module = parse(source)
+        return _units(source.tree())
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return _units(module)
 
 
 def _units(module: ast.Module) -> _Units:
@@ -403,19 +435,3 @@ def _flatten(root: ast.AST, children: list[ast.AST]) -> _Flat:
         flat.append((type(node).__name__, len(kids)))
         stack.extend(reversed(kids))
     return tuple(flat)
-
-
-def _tree(flat: _Flat) -> _Node:
-    """The tree a preorder (label, arity) sequence describes."""
-    root = _Node(flat[0][0])
-    parents, remaining = [root], [flat[0][1]]
-    for label, arity in flat[1:]:
-        while not remaining[-1]:
-            parents.pop()
-            remaining.pop()
-        node = _Node(label)
-        parents[-1].children.append(node)
-        remaining[-1] -= 1
-        parents.append(node)
-        remaining.append(arity)
-    return root

@@ -23,7 +23,6 @@ from __future__ import annotations
 import ast
 import copy
 import re
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -31,11 +30,13 @@ from typing import Literal
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
-from analysis._ast import parse
 from analysis._files import Codebase
 
 SymbolKind = Literal["module", "class", "function", "method"]
 RenameKind = Literal["renamed", "moved", "renamed_and_moved"]
+SAFE_UNPARSE_DEPTH = 100
+"""Trees no deeper than this unparse without overflowing (measured here: a 330-deep chain of
+unary minuses overflows at the default recursion limit), so they need no trial unparse."""
 RENAME_THRESHOLD = 0.8
 """Least source similarity (0..1) at which a missing symbol matches an extra one."""
 _PLACEHOLDER = "__symbol__"
@@ -216,21 +217,32 @@ def _parse(codebase: Codebase) -> _Parsed:
     errors: dict[str, str] = {}
     for path, source in codebase.python.items():
         try:
-            trees[path] = _parse_source(source.text, path)
+            trees[path] = _checked(source.tree())
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             errors[path] = _describe(error)
     return _Parsed(_module_names(codebase), trees, errors)
 
 
-def _parse_source(text: str, path: str) -> ast.Module:
-    # Generated code often has invalid escape sequences; their warnings are noise here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tree = parse(text, filename=path)
-    # A tree can parse yet be too deep for ast.unparse; finding out here means the later
-    # signatures and source comparisons, all on subtrees, cannot fail.
-    ast.unparse(tree)
+def _checked(tree: ast.Module) -> ast.Module:
+    """The tree, once sure that `ast.unparse` works on it (RecursionError if not).
+
+    A tree can parse yet be too deep for ast.unparse; finding out here means the later
+    signatures and source comparisons, all on subtrees, cannot fail. A shallow tree cannot
+    overflow the unparser, so only a deep one is unparsed to find out.
+    """
+    if _depth(tree) > SAFE_UNPARSE_DEPTH:
+        ast.unparse(tree)
     return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep the tree nests (iteratively: it may nest deeper than the recursion limit)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _describe(error: Exception) -> str:

@@ -90,15 +90,17 @@ def main() -> None:
             analyze(original, mutated)
             seconds = time.perf_counter() - started
             radon_s = radon_cli_seconds([original, mutated])
-        points.append((lines, seconds))
+        points.append((lines, seconds, radon_s))
         print(
             f"{lines:>7} {seconds:>11.2f} {seconds / lines * 1000:>15.3f} {radon_s:>12.2f} "
             f"{seconds / radon_s:>8.2f}"
         )
     if len(points) > 1:
-        (x0, y0), (x1, y1) = points[0], points[-1]
+        (x0, y0, _), (x1, y1, _) = points[0], points[-1]
         exponent = math.log(y1 / y0) / math.log(x1 / x0)
         print(f"growth exponent (time ~ lines^k) from {x0} to {x1} lines: k = {exponent:.2f}")
+    lines, seconds, radon_s = points[-1]
+    print(f"analysis / radon CLI at {lines} lines: {seconds / radon_s:.2f}x (goal <= 1.5)")
 
 
 if __name__ == "__main__":

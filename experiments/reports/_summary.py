@@ -24,6 +24,7 @@ Decisions a reader of the summary should know:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -358,8 +359,10 @@ def interval_excludes_zero(estimate: Estimate) -> bool:
     )
 
 
+@cache
 def environment(*, html: bool) -> Environment:
-    """The Jinja environment of the summary and post templates, with the number filters."""
+    """The Jinja environment of the summary and post templates, with the number filters (one
+    per process and kind: each template is compiled once)."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -374,7 +375,9 @@ def _usage(run: _Run) -> list[UsageRow]:
 # Formatting.
 
 
+@cache
 def _environment() -> Environment:
+    # One environment per process: Jinja compiles each template once, not once per report.
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
