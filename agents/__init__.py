@@ -35,7 +35,13 @@ from agents._prompts import (
     journal_styles,
     regenerator_prompt,
 )
-from agents._tools import Toolbox, ToolResult
+from agents._tools import (
+    Toolbox,
+    ToolHandler,
+    ToolMiddleware,
+    ToolProvider,
+    ToolResult,
+)
 from agents._workspace import PathRefused, Workspace
 
 __all__ = [
@@ -60,6 +66,9 @@ __all__ = [
     "ScriptExhaustedError",
     "StopReason",
     "ToolEvent",
+    "ToolHandler",
+    "ToolMiddleware",
+    "ToolProvider",
     "ToolResult",
     "Toolbox",
     "UnknownModelError",

@@ -20,7 +20,7 @@ from typing import Any, Literal, TypeVar, cast
 from pydantic import BaseModel
 
 from agents._errors import ActionParseError, ModelError
-from agents._tools import Toolbox
+from agents._tools import ToolProvider
 from agents.models import GenerateConfig, Message, Model, ModelResponse, Usage
 
 StopReason = Literal["done", "max_turns", "max_output_tokens", "timeout", "max_cost", "model_error"]
@@ -110,7 +110,8 @@ class AgentContext:
 
     role: str
     model: Model
-    toolbox: Toolbox
+    toolbox: ToolProvider
+    """The agent's tools: a Toolbox over a workspace, or any other ToolProvider."""
     limits: AgentLimits
     transcript: Path | None = None
     on_event: Callable[[ToolEvent], None] = lambda event: None
@@ -197,8 +198,9 @@ def _model_node(state: _State, context: AgentContext) -> _State:
     config = GenerateConfig(
         max_output_tokens=max(1, min(context.limits.tokens_per_turn, remaining)),
         seed=seed,
-        # The provider's own limit for this call: never past the agent's wall time.
-        timeout_s=max(1.0, min(GenerateConfig().timeout_s, left)),
+        # The provider's own limit for this call: the agent's remaining wall time. A CPU model can
+        # need minutes for one turn that writes a module, so no shorter per-call cap applies.
+        timeout_s=max(1.0, left),
     )
     started = time.perf_counter()
     specs = context.toolbox.specs()

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from agents._journal import ENTRY_KINDS, Journal
 from agents._workspace import PathRefused, Workspace
@@ -23,6 +23,31 @@ class ToolResult:
     text: str
     error: bool = False
     done: bool = False
+
+
+ToolHandler = Callable[[ToolCall], ToolResult]
+"""Runs one tool call and returns its result."""
+ToolMiddleware = Callable[[ToolCall, ToolHandler], ToolResult]
+"""Wraps every tool call of a toolbox: it gets the call and the handler that would run it, and
+returns the result the agent sees (it may call the handler, change the call or the result, or
+answer without calling it)."""
+
+
+class ToolProvider(Protocol):
+    """What the agent loop needs of its tools: a Toolbox, or any other set of tools."""
+
+    deadline: float | None
+    """time.monotonic() by which the agent must be done (the loop sets it before each turn)."""
+    sandbox_seconds: float
+    """Seconds spent in sandboxed commands so far."""
+
+    def specs(self) -> list[ToolSpec]:
+        """The tools the agent may call."""
+        ...
+
+    def call(self, call: ToolCall) -> ToolResult:
+        """Run one tool call; failures come back as an error result."""
+        ...
 
 
 def _string(description: str) -> dict[str, str]:
@@ -88,6 +113,7 @@ class Toolbox:
         journal: Journal | None = None,
         commit_label: Callable[[], str] = lambda: "",
         run_timeout_s: float = 60.0,
+        middleware: ToolMiddleware | None = None,
     ) -> None:
         self.workspace = workspace
         self.sandbox = sandbox
@@ -97,13 +123,21 @@ class Toolbox:
         self.sandbox_seconds = 0.0
         self.deadline: float | None = None
         """time.monotonic() by which the agent must be done: commands never run past it."""
+        self.middleware = middleware
+        """Called around every tool call (None: calls run as they are)."""
 
     def specs(self) -> list[ToolSpec]:
         """The tools this agent may call."""
         return [*FILE_TOOLS, JOURNAL_TOOL] if self.journal is not None else list(FILE_TOOLS)
 
     def call(self, call: ToolCall) -> ToolResult:
-        """Run one tool call; errors come back as a tool error the agent can read."""
+        """Run one tool call (through the middleware, if any); errors come back as a tool error
+        the agent can read."""
+        if self.middleware is None:
+            return self._dispatch(call)
+        return self.middleware(call, self._dispatch)
+
+    def _dispatch(self, call: ToolCall) -> ToolResult:
         handler = getattr(self, f"_{call.name}", None)
         if handler is None or call.name not in {s.name for s in self.specs()}:
             return ToolResult(f"error: unknown tool {call.name!r}", error=True)

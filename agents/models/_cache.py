@@ -70,7 +70,7 @@ class CacheStats(BaseModel):
 def default_cache_path() -> Path:
     """`$REGENLAB_CACHE_DIR/responses.sqlite`, else `$XDG_CACHE_HOME/regenlab/responses.sqlite`,
     else `~/.cache/regenlab/responses.sqlite`."""
-    from agents.models._local import cache_dir  # _local imports _base, which imports this module
+    from agents.models._weights import cache_dir
 
     return cache_dir() / "responses.sqlite"
 

@@ -14,8 +14,8 @@ DEFAULT_PROMPT = "Write a Python function `square(x)` that returns x squared."
 
 _NOTES = {
     "local": (
-        "local/* models are small base models without chat tuning: a reply proves the offline "
-        "pipeline works, not that the model can write good code."
+        "local/* models are small embedded models (at most 1.5B parameters, 4-bit, on the CPU): "
+        "a reply proves the offline pipeline works, not what a capable model would write."
     ),
     "mock": "mock/* replays a script: a test double, not a model result.",
 }

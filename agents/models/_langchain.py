@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from agents._errors import PrerequisiteError
-from agents.models._actions import action_instructions, action_schema, parse_action
+from agents._errors import ModelError, PrerequisiteError
+from agents.models._actions import (
+    action_instructions,
+    action_schema,
+    parse_action,
+    parse_tagged_calls,
+)
 from agents.models._base import Model
-from agents.models._retry import RetryPolicy
+from agents.models._retry import RetryPolicy, status_code_of
 from agents.models._types import (
     GenerateConfig,
     Message,
@@ -227,10 +233,23 @@ class OpenAIModel(LangChainModel):
         self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
     ) -> RawReply:
         """For servers without tool calling: one JSON action under a response_format schema."""
-        schema = {"name": "action", "schema": action_schema(tools), "strict": False}
-        chat: Any = self._chat(config).bind(
-            response_format={"type": "json_schema", "json_schema": schema}
+        return self._json_action(messages, tools, config, "json_schema")
+
+    def _json_action(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig, mode: str
+    ) -> RawReply:
+        """One JSON action, the schema sent as OpenAI's `json_schema` response format or as
+        `json_object` with a `schema` (llama-cpp-python's server, Anyscale)."""
+        schema = action_schema(tools)
+        response_format: dict[str, Any] = (
+            {
+                "type": "json_schema",
+                "json_schema": {"name": "action", "schema": schema, "strict": False},
+            }
+            if mode == "json_schema"
+            else {"type": "json_object", "schema": schema}
         )
+        chat: Any = self._chat(config).bind(response_format=response_format)
         prompt = [Message.system(action_instructions(tools)), *_as_plain_turns(messages)]
         raw = from_langchain(chat.invoke(to_langchain(prompt)))
         call = parse_action(raw.text, tools, _new_id())
@@ -267,6 +286,9 @@ class OpenAICompatibleModel(OpenAIModel):
 
     def __init__(self, name: str, **options: Any) -> None:
         super().__init__(name, **options)
+        self._speed = ServerSpeed()
+        # What the model wrote for each call read from text, to send that turn back verbatim.
+        self._written: dict[str, str] = {}
         if not self.base_url:
             raise PrerequisiteError(
                 f"{self.id} needs a server: pass --base-url URL or set {self.base_url_var} "
@@ -276,3 +298,108 @@ class OpenAICompatibleModel(OpenAIModel):
     def _api_key(self) -> str:
         # Local servers accept any key; the OpenAI client insists on a non-empty one.
         return os.environ.get(self.key_var, "").strip() or "not-needed"
+
+    def _options(self, config: GenerateConfig) -> dict[str, Any]:
+        # langchain-openai sends the limit as max_completion_tokens, which llama-cpp-python's
+        # server ignores (it then generates up to its context); max_tokens is the older name
+        # that every OpenAI-compatible server reads.
+        return {**super()._options(config), "extra_body": {"max_tokens": config.max_output_tokens}}
+
+    def _generate(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        config = self._speed.fit(config)
+        started = time.perf_counter()
+        messages = [self._as_written(m) for m in messages]
+        try:
+            raw = super()._generate(messages, tools, config)
+        except Exception as exc:
+            if _is_timeout(exc):
+                raise ModelError(
+                    f"{self.id}: no reply within {config.timeout_s:g} s; not retried, since "
+                    "the server may still be generating it (a CPU server needs more time per "
+                    "turn or fewer tokens per turn)"
+                ) from exc
+            raise
+        self._speed.observe(raw.output_tokens, time.perf_counter() - started)
+        if tools and self.tool_mode == "native" and not raw.tool_calls:
+            # A server without a tool-call parser returns the model's own call format as text.
+            text, calls = parse_tagged_calls(raw.text, tools, _new_id)
+            if calls:
+                self._written[calls[0].id] = raw.text
+                return raw.model_copy(
+                    update={"text": text, "tool_calls": calls, "stop_reason": "tool_calls"}
+                )
+        return raw
+
+    def _as_written(self, message: Message) -> Message:
+        """A turn whose calls were read from text goes back as that text: such a server knows
+        no structured calls (llama-cpp-python's refuses an assistant message without content),
+        and the same text keeps its prompt cache valid."""
+        if message.role != "assistant" or not message.tool_calls:
+            return message
+        written = self._written.get(message.tool_calls[0].id)
+        return message if written is None else Message.assistant(written)
+
+    def _generate_json_action(
+        self, messages: list[Message], tools: list[ToolSpec], config: GenerateConfig
+    ) -> RawReply:
+        """A JSON action in the response format this server takes, found out on first use."""
+        key = self.base_url or ""
+        mode = _JSON_MODES.get(key, "json_schema")
+        try:
+            return self._json_action(messages, tools, config, mode)
+        except Exception as exc:
+            if mode != "json_schema" or not _rejects_response_format(exc):
+                raise
+        raw = self._json_action(messages, tools, config, "json_object")
+        _JSON_MODES[key] = "json_object"
+        return raw
+
+
+_JSON_MODES: dict[str, str] = {}
+"""The JSON response format each server (by base URL) was found to take, when not json_schema."""
+
+
+def _rejects_response_format(exc: BaseException) -> bool:
+    """Whether a server refused the request over its `response_format` (and answered at once:
+    the request is over, so asking again in another format repeats no work)."""
+    code = status_code_of(exc)
+    return code in {400, 415, 422, 500, 501} and "response_format" in str(exc)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(
+        cls.__name__ in {"APITimeoutError", "ReadTimeout", "TimeoutException"}
+        for cls in type(exc).__mro__
+    )
+
+
+class ServerSpeed:
+    """Tokens per second a server has delivered, to keep each request's max_tokens within
+    what it can generate before the request's timeout (a CPU server gives a few per second)."""
+
+    share = 0.8
+    """Part of the timeout the generation may fill; the rest is for the prompt and queueing."""
+
+    def __init__(self) -> None:
+        self.tokens_per_s: float | None = None
+        self._lock = threading.Lock()
+
+    def observe(self, output_tokens: int, seconds: float) -> None:
+        """Learn from a reply (short ones say more about latency than speed: skipped)."""
+        if output_tokens < 32 or seconds <= 0:
+            return
+        speed = output_tokens / seconds
+        with self._lock:
+            old = self.tokens_per_s
+            self.tokens_per_s = speed if old is None else (old + speed) / 2
+
+    def fit(self, config: GenerateConfig) -> GenerateConfig:
+        """`config` with max_output_tokens lowered to what fits its timeout, in steps of 64."""
+        if self.tokens_per_s is None:
+            return config
+        fits = int(self.tokens_per_s * config.timeout_s * self.share) // 64 * 64
+        if fits >= config.max_output_tokens:
+            return config
+        return config.model_copy(update={"max_output_tokens": max(64, fits)})

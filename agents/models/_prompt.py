@@ -38,26 +38,33 @@ def _render_turn(message: Message) -> str:
     return f"{TURN_MARK}{_HEADINGS[message.role]}\n{body}"
 
 
+Render = Callable[[list[Message], list[ToolSpec] | None], str]
+
+
 def fit_prompt(
     messages: list[Message],
     tools: list[ToolSpec] | None,
     budget: int,
     count: Callable[[str], int],
+    render: Render = render_completion_prompt,
 ) -> str:
     """The longest prompt within `budget` tokens: the oldest turns go first.
 
     The system message and the first user message (the task) always stay, and so does the
-    latest turn; a note marks where turns were left out.
+    latest turn; a note marks where turns were left out. Until the conversation outgrows the
+    budget, each turn's prompt extends the previous one, so llama.cpp reuses its cached prefix.
     """
-    prompt = render_completion_prompt(messages, tools)
+    prompt = render(messages, tools)
     if count(prompt) <= budget:
         return prompt
     head = [m for m in messages[:2]]
     rest = list(messages[2:])
     while len(rest) > 1:
         rest.pop(0)
+        while len(rest) > 1 and rest[0].role == "tool":  # a result without its call goes too
+            rest.pop(0)
         note = Message.user("(earlier turns left out to fit the context window)")
-        prompt = render_completion_prompt([*head, note, *rest], tools)
+        prompt = render([*head, note, *rest], tools)
         if count(prompt) <= budget:
             return prompt
     return prompt

@@ -18,6 +18,8 @@ class Reply:
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+    """Seconds to wait before answering (a slow server)."""
 
 
 @dataclass
@@ -46,9 +48,11 @@ class FakeLLMServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def queue(self, body: dict[str, Any], status: int = 200, **headers: str) -> None:
+    def queue(
+        self, body: dict[str, Any], status: int = 200, delay_s: float = 0.0, **headers: str
+    ) -> None:
         self.replies.append(
-            Reply(body, status, {k.replace("_", "-"): v for k, v in headers.items()})
+            Reply(body, status, {k.replace("_", "-"): v for k, v in headers.items()}, delay_s)
         )
 
     def start(self) -> FakeLLMServer:
@@ -80,6 +84,7 @@ class FakeLLMServer:
                     else Reply({"error": {"message": "fake server: no scripted reply left"}}, 500)
                 )
                 payload = json.dumps(reply.body).encode()
+                time.sleep(reply.delay_s)
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))

@@ -65,6 +65,8 @@ You build software.
 
 You act by replying with exactly one JSON object:
 {"tool": NAME, "arguments": {...}}
+Inside a JSON string, write a newline as \\n and a double quote as \\"; in Python code, prefer \
+single quotes (').
 
 Tools:
 - done: Finish. Arguments: {}

@@ -69,7 +69,9 @@ def test_stops_at_the_cost_limit(tmp_path: Path) -> None:
 def test_stops_at_the_time_limit(tmp_path: Path) -> None:
     slow = {"delay_s": 0.3, **write("a.py")}
     run = run_agent("s", "t", context(tmp_path, [slow] * 10, timeout_s=0.5))
-    assert run.stop_reason == "timeout" and run.turns == 2
+    # Stopped by its clock long before its ten scripted turns (two fit in 0.5 s on an idle
+    # machine; on a loaded one the second may not start).
+    assert run.stop_reason == "timeout" and 1 <= run.turns <= 2
 
 
 def test_a_text_reply_gets_a_nudge(tmp_path: Path) -> None:

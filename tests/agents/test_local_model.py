@@ -1,13 +1,15 @@
-"""The embedded model (slow tier): it loads offline, generates, and acts through JSON actions."""
+"""The embedded models (slow tier): they load offline, generate, and act through JSON actions."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from agents import ActionParseError
 from agents.models import GenerateConfig, Message, get_model
-from agents.models._local import model_path
+from agents.models._local import LOCAL_MODELS, LocalModel, _common_prefix, model_path
 from tests.agents import tools
 from tests.agents.tools import WRITE_FILE
 
@@ -65,3 +67,97 @@ def test_cli_model_check(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "tokens/s" in result.output and "cost $0.000000" in result.output
+
+
+# --- the instruct models (the 0.5B: the fastest that proves the same as the 1.5B) ---
+
+QWEN = "local/qwen2.5-coder-0.5b"
+TASK = [
+    Message.system("You build small Python modules with the tools."),
+    Message.user("Create hello.py that prints hello, then finish."),
+]
+
+
+def _engine(model: LocalModel) -> Any:
+    return model._engine()
+
+
+def test_qwen_weights_are_assembled_and_match_their_sha256() -> None:
+    import hashlib
+
+    path = model_path("qwen2.5-coder-0.5b")
+    assert path.stat().st_size == 491_400_064
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    assert digest.hexdigest() == LOCAL_MODELS["qwen2.5-coder-0.5b"].weights.sha256
+
+
+def test_instruct_models_are_prompted_through_their_chat_template() -> None:
+    model = get_model(QWEN)
+    assert isinstance(model, LocalModel)
+    engine = _engine(model)
+    prompt = model._chat_prompt(engine, TASK, [WRITE, DONE])
+    assert prompt.startswith("<|im_start|>system\nYou build small Python modules")
+    assert '{"tool": NAME, "arguments": {...}}' in prompt  # the JSON action instructions
+    assert prompt.endswith("<|im_start|>assistant\n")
+    reply = model.generate(TASK[1:], config=GenerateConfig(max_output_tokens=32, seed=0))
+    assert reply.text.strip() and "<|im_" not in reply.text
+
+
+def test_qwen_acts_through_a_json_action_and_reuses_its_prefix_next_turn() -> None:
+    model = get_model(QWEN)
+    assert isinstance(model, LocalModel)
+    config = GenerateConfig(max_output_tokens=128, seed=0)
+    first = model.generate(TASK, tools=[WRITE, DONE], config=config)
+    [call] = first.tool_calls
+    assert call.name in {"write_file", "done"}
+    engine = _engine(model)
+    conversation = [*TASK, first.as_message(), Message.tool("wrote hello.py", call.id)]
+    turn_two = engine.tokenize(model._chat_prompt(engine, conversation, [WRITE, DONE]), chat=True)
+    # The second turn's prompt starts with everything the first one evaluated, its reply
+    # included: llama.cpp evaluates only the tool result and what follows.
+    evaluated = first.usage.input_tokens + first.usage.output_tokens
+    assert max(_common_prefix(c.llama, turn_two) for c in engine.contexts) >= evaluated - 1
+    second = model.generate(conversation, tools=[WRITE, DONE], config=config)
+    assert second.tool_calls
+
+
+def test_agents_taking_turns_keep_their_own_contexts() -> None:
+    a, b = LocalModel("qwen2.5-coder-0.5b"), LocalModel("qwen2.5-coder-0.5b")
+    other = [Message.system("You answer in one word."), Message.user("Name a colour.")]
+    config = GenerateConfig(max_output_tokens=8, seed=0)
+    a.generate(TASK, config=config)
+    b.generate(other, config=config)
+    engine = _engine(a)
+    prompts = [
+        engine.tokenize(m._chat_prompt(engine, c, []), chat=True)
+        for m, c in ((a, TASK), (b, other))
+    ]
+    holders = [max(engine.contexts, key=lambda c: _common_prefix(c.llama, p)) for p in prompts]
+    assert holders[0] is not holders[1]
+    assert all(_common_prefix(h.llama, p) == len(p) for h, p in zip(holders, prompts, strict=True))
+
+
+def test_generation_stops_at_its_deadline() -> None:
+    model = get_model(QWEN)
+    long = [Message.user("Write a long story about a cache, with many chapters.")]
+    reply = model.generate(long, config=GenerateConfig(max_output_tokens=2000, timeout_s=2.0))
+    # Checked after each generated token: a prompt slower than the deadline yields no token.
+    assert reply.stop_reason == "other" and reply.usage.output_tokens < 2000
+    with pytest.raises(ActionParseError, match=r"cut at its 0\.5 s deadline"):
+        model.generate(TASK, tools=[WRITE, DONE], config=GenerateConfig(timeout_s=0.5))
+
+
+def test_setup_check_runs_a_generation_in_a_subprocess() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "agents.models._build"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    assert line.startswith("llama.cpp built for x86_64 ") and "(AMX off)" in line
+    assert "a test generation ran (gemma-3-270m, 4 tokens in" in line
