@@ -168,30 +168,3 @@ def _library_signature() -> str:
         for lib in sorted(folder.glob("*.so"))
     ]
     return ";".join(parts)
-
-
-def _main() -> int:
-    """scripts/setup's proof of the build: one line, exit code 1 when it cannot run here."""
-    from agents.models._local import model_path
-
-    built = recorded_build()
-    label = built_for(built).label if built else "its default flags"
-    try:
-        result = probe(model_path("gemma-3-270m"))
-    except PrerequisiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ProbeFailed as exc:
-        print(
-            f"error: llama.cpp built for {label} failed a test generation: {exc}", file=sys.stderr
-        )
-        return 1
-    print(
-        f"llama.cpp built for {label}; a test generation ran "
-        f"(gemma-3-270m, {result.tokens} tokens in {result.seconds:.1f} s)"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agents import PrerequisiteError
-from agents.models import _build
+from agents.models import _build, _prove
 from agents.models._build import ProbeFailed, check_build, ensure_runs, probe, wheel_folder
 from agents.models._cpu import built_for, cpu_build, missing_features
 
@@ -143,10 +143,10 @@ def test_setup_prints_one_line_naming_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     built = cpu_build(AMD_AVX2, "x86_64").cmake_args
-    monkeypatch.setattr(_build, "recorded_build", lambda prefix=None: built)
-    monkeypatch.setattr(_build, "probe", lambda path: _build.ProbeResult(tokens=4, seconds=0.2))
-    monkeypatch.setattr("agents.models._local.model_path", lambda name: tmp_path / name)
-    assert _build._main() == 0
+    monkeypatch.setattr(_prove, "recorded_build", lambda prefix=None: built)
+    monkeypatch.setattr(_prove, "probe", lambda path: _build.ProbeResult(tokens=4, seconds=0.2))
+    monkeypatch.setattr(_prove, "model_path", lambda name: tmp_path / name)
+    assert _prove.main() == 0
     [line] = capsys.readouterr().out.splitlines()
     assert line == (
         "llama.cpp built for x86_64 SSE42 AVX F16C FMA AVX2 BMI2 (no AVX-512, AMX off); "
