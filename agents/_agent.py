@@ -19,9 +19,9 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
-from agents._errors import ActionParseError, ModelError
+from agents._errors import ActionParseError, AgentsError, ModelError
 from agents._tools import ToolProvider
-from agents.models import GenerateConfig, Message, Model, ModelResponse, Usage
+from agents.models import GenerateConfig, Message, Model, ModelResponse, Usage, interrupted
 
 StopReason = Literal["done", "max_turns", "max_output_tokens", "timeout", "max_cost", "model_error"]
 NUDGE = "Act with a tool call. When the work is finished, call `done`."
@@ -142,6 +142,13 @@ class StepTimeout(Exception):
     """A model call or a tool call was still running when the agent's time ran out."""
 
 
+class AgentInterrupted(AgentsError):
+    """The process was interrupted (Ctrl-C): the agent stopped where it was."""
+
+
+_POLL_S = 0.2
+
+
 T = TypeVar("T")
 
 
@@ -164,8 +171,13 @@ def bounded(step: Callable[[], T], seconds: float) -> T:
 
     worker = threading.Thread(target=work, name="agent-step", daemon=True)
     worker.start()
-    worker.join(seconds)
+    deadline = time.monotonic() + seconds
+    # Short waits: an interrupt (Ctrl-C in the main thread) is noticed at once, not at the limit.
+    while worker.is_alive() and time.monotonic() < deadline and not interrupted():
+        worker.join(min(_POLL_S, max(0.0, deadline - time.monotonic())))
     if not outcome:
+        if interrupted():
+            raise AgentInterrupted("the run was interrupted")
         raise StepTimeout
     ok, value = outcome[0]
     if not ok:
@@ -187,6 +199,8 @@ def _limit_reached(state: _State, limits: AgentLimits) -> StopReason | None:
 
 
 def _model_node(state: _State, context: AgentContext) -> _State:
+    if interrupted():
+        raise AgentInterrupted("the run was interrupted")
     state.stop = _limit_reached(state, context.limits)
     if state.stop is not None:
         return state

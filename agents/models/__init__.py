@@ -13,6 +13,12 @@ from agents.models._actions import action_schema, parse_action
 from agents.models._base import Model
 from agents.models._cache import CacheStats, ResponseCache, default_cache_path
 from agents.models._check import ModelCheck, check_model
+from agents.models._interrupt import (
+    interrupt,
+    interrupt_on_sigint,
+    interrupted,
+    reset_interrupt,
+)
 from agents.models._limiter import LimiterRegistry, LimiterState, ProviderLimiter, default_registry
 from agents.models._mock import MockModel, MockRequest
 from agents.models._pricing import cost_usd
@@ -74,10 +80,14 @@ __all__ = [
     "default_cache_path",
     "default_registry",
     "get_model",
+    "interrupt",
+    "interrupt_on_sigint",
+    "interrupted",
     "local_model_path",
     "parse_action",
     "parse_model_string",
     "providers",
     "register_provider",
+    "reset_interrupt",
     "takes_option",
 ]

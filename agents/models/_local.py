@@ -36,6 +36,7 @@ from agents.models._actions import (
     render_action,
 )
 from agents.models._base import Model
+from agents.models._interrupt import interrupted
 from agents.models._prompt import fit_prompt, stop_sequences
 from agents.models._retry import RetryPolicy
 from agents.models._stream import strip_stream
@@ -224,7 +225,7 @@ class _Deadline:
 
     def __call__(self, input_ids: Any, logits: Any) -> bool:
         self.hit = self.hit or time.monotonic() >= self.at
-        return self.hit
+        return self.hit or interrupted()  # Ctrl-C: stop at the next token
 
 
 @dataclass

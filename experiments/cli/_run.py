@@ -114,7 +114,7 @@ def run(
     from experiments import check_executor, is_experiment_file, new_experiment_dir, run_trials
 
     if chaos is not None:
-        from chaos.cli import run_with_chaos
+        from experiments.cli._labs import run_with_chaos
 
         run_with_chaos(
             task, chaos=chaos, builder_model=builder_model, regenerator_model=regenerator_model,
@@ -240,9 +240,12 @@ def _run_experiment_dir(
 @contextmanager
 def _progress(run_dir: Path | None = None) -> Iterator[EventHandler]:
     """Print a trial's events as they come; on Ctrl-C, say how to resume."""
+    from agents.models import interrupt_on_sigint
+
     printer = ProgressPrinter(str(run_dir) if run_dir else None)
     try:
-        yield printer
+        with interrupt_on_sigint():  # Ctrl-C stops the agents at once, not at their limits
+            yield printer
     except KeyboardInterrupt:
         where = printer.run_dir or "RUN_DIR"
         console(stderr=True).print(f"interrupted; resume with: experiment resume {esc(where)}")
@@ -252,9 +255,11 @@ def _progress(run_dir: Path | None = None) -> Iterator[EventHandler]:
 @contextmanager
 def _experiment_view(folder: Path) -> Iterator[Callable[[ExperimentProgress], None]]:
     """The experiment's live line; on Ctrl-C, say how to resume."""
+    from agents.models import interrupt_on_sigint
+
     out = console()
     try:
-        with live_line(out) as show:
+        with interrupt_on_sigint(), live_line(out) as show:
             yield lambda progress: show(experiment_line(progress))
     except KeyboardInterrupt:
         console(stderr=True).print(f"interrupted; resume with: experiment resume {esc(folder)}")
