@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import yaml
 
-from experiments import TrialResult, new_experiment_dir, run_experiment
+from experiments import RunDir, TrialResult, new_experiment_dir, run_experiment
 
 TASK = {
     "id": "bench-task",
@@ -118,7 +118,8 @@ def run_bench(trials: int, concurrency: int, latency: float) -> Measured:
         wall = time.perf_counter() - started
         cpu, own = cpu_seconds() - cpu_before, own_cpu_seconds() - own_before
         results = [
-            TrialResult.model_validate_json(p.read_text()) for p in folder.glob("*/results.json")
+            TrialResult.model_validate_json(p.read_text())
+            for p in folder.glob(f"*/{RunDir.RESULTS}")
         ]
     model = sum(critical_model_s(r) for r in results)
     return Measured(progress.done, len(progress.failed), wall, cpu, own, model)

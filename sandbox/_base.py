@@ -58,11 +58,13 @@ class Sandbox(ABC):
         _check_mounts(mounts)
         layout = self.layout(workspace, mounts)
         built = build_env(env, home=self._home(layout), path_prefix=str(Path(layout.python).parent))
-        with _CPU_SLOTS, self._run_as() as uid, self._group(limits) as group:
+        with self._run_as() as uid, self._group(limits) as group:
             summed = group is not None or not self.uses_cgroup
             effective = limits.per_process(summed)
             argv = self._argv(RunRequest(command, workspace, mounts, effective, built.env, uid))
-            with _lent(workspace, mounts, uid):
+            # A CPU slot only while the command runs: leasing a uid, lending the folders and
+            # tearing the cgroup down use no core, and another run may have it meanwhile.
+            with _lent(workspace, mounts, uid), _CPU_SLOTS:
                 result = _execute(
                     joined(argv, group),
                     self._process_env(built.env),

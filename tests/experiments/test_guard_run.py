@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agents import AgentsError
-from experiments import RunConfig, TaskFormatError, load_task_arg, run_trials
+from experiments import RunConfig, RunDir, TaskFormatError, load_task_arg, run_trials
 from experiments._trial_result import LOCAL_SANDBOX_NOTE, notes
 from experiments.cli import app
 from experiments.reports import trial_report
@@ -87,7 +87,7 @@ def test_a_local_sandbox_run_says_so_in_results_and_on_the_console(
 ) -> None:
     output, run_dir = local_run
     assert f"note: {LOCAL_SANDBOX_NOTE}" in _words(output)
-    saved = json.loads((run_dir / "results.json").read_text())
+    saved = json.loads((run_dir / RunDir.RESULTS).read_text())
     assert saved["status"] == "completed" and LOCAL_SANDBOX_NOTE in saved["notes"]
 
 
@@ -95,7 +95,7 @@ def test_the_trial_report_shows_undefined_similarity_and_api_match(
     local_run: tuple[str, Path],
 ) -> None:
     _, run_dir = local_run
-    path = run_dir / "analysis.json"
+    path = run_dir / RunDir.ANALYSIS
     analyses = json.loads(path.read_text())
     analyses["journal"]["similarity"]["text_overall"] = None
     analyses["journal"]["structure"]["api"]["match_rate"] = None

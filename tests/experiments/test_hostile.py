@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from agents.models import RetryPolicy, get_model
-from experiments import run_trials
+from experiments import RunDir, run_trials
 from experiments.cli import app
 from tests.sandbox.conftest import _bwrap
 
@@ -119,7 +119,7 @@ def test_under_the_local_backend_the_hosts_git_still_runs_nothing_planted(tmp_pa
     plant = [step for steps in ESCAPES.values() for step in steps]
     markers, run_dir = _hostile_run(tmp_path, plant, "local")
     assert list(markers.iterdir()) == []
-    saved = json.loads((run_dir / "results.json").read_text())
+    saved = json.loads((run_dir / RunDir.RESULTS).read_text())
     assert saved["status"] == "completed"
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from experiments import RunDir
+
 BUNDLED_TASK = Path(__file__).resolve().parents[2] / "tasks" / "lru-ttl-cache"
 
 
@@ -48,4 +50,4 @@ def test_ctrl_c_ends_the_run_promptly_and_leaves_it_resumable(tmp_path: Path, wh
     assert time.monotonic() - interrupted < 20, "the run took its time to stop"
     assert process.returncode == 130 and "resume with: experiment resume" in err
     [run_dir] = out.iterdir()
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "interrupted"
+    assert json.loads((run_dir / RunDir.RESULTS).read_text())["status"] == "interrupted"

@@ -15,6 +15,7 @@ from experiments import (
     ExperimentsError,
     PostRejected,
     RunConfig,
+    RunDir,
     draft_post,
     expand,
     experiment_report,
@@ -300,9 +301,9 @@ def test_a_matrix_is_reproduced_from_its_experiment_yaml(matrix: Path) -> None:
     path = Path(shlex.split(command.replace("\\\n", " "))[2])
     jobs = expand(load_experiment(path), path.parent)
     ran = {
-        p.name: yaml.safe_load((p / "run.yaml").read_text())["config"]
+        p.name: yaml.safe_load((p / RunDir.RUN).read_text())["config"]
         for p in folder.iterdir()
-        if (p / "run.yaml").is_file()
+        if (p / RunDir.RUN).is_file()
     }
     # A trial's cost cap is its share of the experiment's budget when it starts: left out.
     share = {"max_cost_usd"}

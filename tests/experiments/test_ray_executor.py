@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments import new_experiment_dir, run_experiment
+from experiments import RunDir, new_experiment_dir, run_experiment
 
 SCRIPTS = Path(__file__).with_name("scripts")
 TASK = Path(__file__).resolve().parents[2] / "tasks" / "lru-ttl-cache"
@@ -61,5 +61,5 @@ def test_ray_gives_the_same_results_as_in_process(
         ray.shutdown()
     assert progress.done == 2 and not progress.failed, progress.errors
     assert table(distributed) == table(local)
-    run_dirs = sorted(p.name for p in distributed.iterdir() if (p / "results.json").is_file())
+    run_dirs = sorted(p.name for p in distributed.iterdir() if (p / RunDir.RESULTS).is_file())
     assert len(run_dirs) == 2 and all((distributed / d / "report.html").is_file() for d in run_dirs)

@@ -12,6 +12,7 @@ from experiments import (
     ExperimentDir,
     ExperimentsError,
     RunConfig,
+    RunDir,
     TrialJob,
     TrialResult,
     expand,
@@ -61,7 +62,7 @@ def test_a_dir_named_by_an_old_cut_key_is_picked_up_again(
     results = folder / ExperimentDir.RESULTS_LOG
     results.write_text(results.read_text().replace(job.key, job.old_key))
     if not same_models:  # a cut key another model shared: that dir is not this trial's
-        run_file = folder / job.old_key / "run.yaml"
+        run_file = folder / job.old_key / RunDir.RUN
         run = yaml.safe_load(run_file.read_text())
         run["config"]["builder_model"] = "openai/another-model"
         run_file.write_text(yaml.safe_dump(run))

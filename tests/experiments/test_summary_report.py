@@ -79,16 +79,16 @@ def make_runs(root: Path) -> Path:
     first = sorted(out.iterdir())[0]
     broken = out / BROKEN
     broken.mkdir()
-    shutil.copy(first / "run.yaml", broken / "run.yaml")
-    result = json.loads((first / "results.json").read_text())
+    shutil.copy(first / RunDir.RUN, broken / RunDir.RUN)
+    result = json.loads((first / RunDir.RESULTS).read_text())
     result.update(run_id=BROKEN, status="error", error="ModelError: scripted failure")
-    (broken / "results.json").write_text(json.dumps(result))
+    (broken / RunDir.RESULTS).write_text(json.dumps(result))
     (out / KILLED).mkdir()
-    shutil.copy(first / "run.yaml", out / KILLED / "run.yaml")
+    shutil.copy(first / RunDir.RUN, out / KILLED / RunDir.RUN)
     # Killed on the way: its checkpoint holds the steps done, but there is no results.json.
     shutil.copy(first / RunDir.CHECKPOINT, out / KILLED / RunDir.CHECKPOINT)
     # A codebase may write any file: a results.json inside a run directory is not a run.
-    (first / "original" / "results.json").write_text("{not json")
+    (first / "original" / RunDir.RESULTS).write_text("{not json")
     return out
 
 
@@ -239,15 +239,15 @@ def test_journal_metrics_only_for_arms_given_the_journal(
 
 def _copy_run(runs: Path, to: Path, name: str, *drop: str) -> Path:
     """A copy of the first completed run, named `name`, without the files in `drop`."""
-    first = next(p for p in sorted(runs.iterdir()) if (p / "results.json").is_file())
+    first = next(p for p in sorted(runs.iterdir()) if (p / RunDir.RESULTS).is_file())
     copy = shutil.copytree(first, to / name, ignore=shutil.ignore_patterns(*drop))
     return copy
 
 
 def test_why_a_run_has_no_results(runs: Path, tmp_path: Path) -> None:
-    _copy_run(runs, tmp_path, "never-started", "results.json", RunDir.CHECKPOINT)
-    _copy_run(runs, tmp_path, "killed", "results.json")
-    _copy_run(runs, tmp_path, "raised", "results.json", RunDir.CHECKPOINT)
+    _copy_run(runs, tmp_path, "never-started", RunDir.RESULTS, RunDir.CHECKPOINT)
+    _copy_run(runs, tmp_path, "killed", RunDir.RESULTS)
+    _copy_run(runs, tmp_path, "raised", RunDir.RESULTS, RunDir.CHECKPOINT)
     status = {"errors": {"raised": "UnknownModelError: unknown provider 'nosuch'"}}
     (tmp_path / "status.json").write_text(json.dumps(status))
     reasons = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agents.models import MockModel
-from experiments import ExperimentsError, run_trials
+from experiments import ExperimentsError, RunDir, run_trials
 from experiments.reports import TrialReport, trial_report, write_trial_report
 from experiments.reports._trial_diffs import _rows
 
@@ -166,7 +166,7 @@ def test_failing_tests_link_to_diffs_that_exist(report: TrialReport) -> None:
 
 def test_leaked_lines_are_marked(run_dir: Path, tmp_path: Path) -> None:
     copy = shutil.copytree(run_dir, tmp_path / run_dir.name, ignore=shutil.ignore_patterns(".git"))
-    path = copy / "analysis.json"
+    path = copy / RunDir.ANALYSIS
     analyses = json.loads(path.read_text(encoding="utf-8"))
     analyses["journal"]["journal"]["leaked_lines"] = [LEAKED]
     path.write_text(json.dumps(analyses), encoding="utf-8")
@@ -177,7 +177,7 @@ def test_leaked_lines_are_marked(run_dir: Path, tmp_path: Path) -> None:
 
 def test_a_run_without_analysis_renders_what_exists(run_dir: Path, tmp_path: Path) -> None:
     copy = shutil.copytree(run_dir, tmp_path / run_dir.name, ignore=shutil.ignore_patterns(".git"))
-    (copy / "analysis.json").unlink()
+    (copy / RunDir.ANALYSIS).unlink()
     html, markdown = trial_report(copy)
     for text in (html, markdown):
         assert "analysis.json not found" in text and "not available" in text

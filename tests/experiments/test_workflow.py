@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from agents.models import MockModel
-from experiments import resume_trial, run_trials
+from experiments import RunDir, resume_trial, run_trials
 
 SCRIPTS = Path(__file__).with_name("scripts")
 
@@ -52,12 +52,12 @@ def test_end_to_end_with_mock_models(finished) -> None:
     assert result.builder is not None and result.builder.stop_reason == "done"
     assert {r.stop_reason for r in result.regenerators.values()} == {"done"}
     assert any("not a model result" in note for note in result.notes)
-    analysis = json.loads((run_dir / "analysis.json").read_text())
+    analysis = json.loads((run_dir / RunDir.ANALYSIS).read_text())
     assert set(analysis) == {"journal", "prompt"}
     assert analysis["journal"]["tests"]["fidelity"] == result.fidelity["journal"]
     headline = result.headlines["journal"]
     assert 0 < headline["text_similarity"] < 1 and headline["leakage"] == 0.0
-    saved = json.loads((run_dir / "results.json").read_text())
+    saved = json.loads((run_dir / RunDir.RESULTS).read_text())
     assert saved["pass_rates"] == result.pass_rates and saved["status"] == "completed"
     assert builder.remaining == 0 and all(r.remaining == 0 for r in regenerators.values())
 
@@ -75,11 +75,11 @@ def test_run_directory_layout(finished) -> None:
     result, _, _ = finished
     run_dir = Path(result.run_dir)
     for path in (
-        "run.yaml",
+        RunDir.RUN,
         "journal.jsonl",
         "journal.md",
         "usage.json",
-        "results.json",
+        RunDir.RESULTS,
         "checkpoint.sqlite",
         "original/lru_ttl.py",
         "regenerated/journal/lru_ttl.py",
@@ -89,7 +89,7 @@ def test_run_directory_layout(finished) -> None:
         "transcripts/regenerator-prompt.jsonl",
     ):
         assert (run_dir / path).exists(), path
-    run = yaml.safe_load((run_dir / "run.yaml").read_text())
+    run = yaml.safe_load((run_dir / RunDir.RUN).read_text())
     assert run["config"]["builder_model"] == "mock/builder" and "langgraph" in run["versions"]
     assert json.loads((run_dir / "journal.jsonl").read_text().splitlines()[0])["sealed"] is True
     usage = json.loads((run_dir / "usage.json").read_text())
@@ -311,12 +311,12 @@ def test_killed_after_the_build_then_resumed_without_calling_the_builder_again(
     process.send_signal(signal.SIGKILL)
     process.wait()
     [run_dir] = (tmp_path / "runs").iterdir()
-    assert not (run_dir / "results.json").exists()
+    assert not (run_dir / RunDir.RESULTS).exists()
     before = builder_calls(log, "builder.yaml")
     assert len(before) == 7
     resume(run_dir, env)
     assert builder_calls(log, "builder.yaml") == before, "the builder was called again"
-    result = json.loads((run_dir / "results.json").read_text())
+    result = json.loads((run_dir / RunDir.RESULTS).read_text())
     assert result["status"] == "completed"
     assert set(result["pass_rates"]) == {"original", "journal", "prompt"}
 
@@ -332,9 +332,9 @@ def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, task_dir: Path) -> None:
     [run_dir] = (tmp_path / "runs").iterdir()
     assert process.returncode == 130
     assert f"interrupted; resume with: experiment resume {run_dir}" in " ".join(stderr.split())
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "interrupted"
+    assert json.loads((run_dir / RunDir.RESULTS).read_text())["status"] == "interrupted"
     resume(run_dir, env)
-    assert json.loads((run_dir / "results.json").read_text())["status"] == "completed"
+    assert json.loads((run_dir / RunDir.RESULTS).read_text())["status"] == "completed"
 
 
 def test_killed_during_the_build_the_resumed_build_starts_afresh(
@@ -353,7 +353,7 @@ def test_killed_during_the_build_the_resumed_build_starts_afresh(
     resume(run_dir, env)
     transcript = (run_dir / "transcripts" / "builder.jsonl").open()
     assert [json.loads(line)["turn"] for line in transcript] == list(range(1, 8))
-    result = json.loads((run_dir / "results.json").read_text())
+    result = json.loads((run_dir / RunDir.RESULTS).read_text())
     assert result["builder"]["usage"]["calls"] == 7 and result["builder"]["stop_reason"] == "done"
     commits = git.Repo(run_dir / "original").iter_commits()
     assert [c.message.strip() for c in commits][::-1] == [

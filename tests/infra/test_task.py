@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments import ExperimentDir, Shard, expand, load_experiment
+from experiments import ExperimentDir, RunDir, Shard, expand, load_experiment
 from infra._task import TaskPlace, run_task
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def test_two_tasks_run_every_trial_once_and_a_retried_task_resumes(
     for folder in (first, second):
         saved = yaml.safe_load((folder / ExperimentDir.SPEC).read_text())
         assert saved["shard"]["count"] == 2
-        assert all((folder / key / "results.json").is_file() for key in keys(folder))
+        assert all((folder / key / RunDir.RESULTS).is_file() for key in keys(folder))
 
     again = run_task(experiment, bucket, TaskPlace(Shard(index=0, count=2), "exec-1"))
     assert (again.done, again.skipped, again.total) == (0, 2, 2)
