@@ -19,13 +19,13 @@ from agents.models import (
     GenerateConfig,
     Message,
     MockModel,
+    RawReply,
     ResponseCache,
     ToolSpec,
     Usage,
     default_cache_path,
 )
 from agents.models._cache import cache_key
-from agents.models._types import RawReply
 from experiments.cli import app
 
 TOOL = ToolSpec(name="journal", description="Append a journal entry.")

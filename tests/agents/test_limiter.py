@@ -8,13 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from agents.models._limiter import (
-    LimiterRegistry,
-    ProviderLimiter,
-    default_registry,
-    is_rate_limit,
-)
-from agents.models._retry import TransientError
+from agents.models import LimiterRegistry, ProviderLimiter, TransientError, default_registry
+from agents.models._limiter import is_rate_limit
 
 JOIN_S = 60.0
 """Generous bound on any thread join: a hang fails the test instead of blocking the run."""

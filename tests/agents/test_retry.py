@@ -8,10 +8,9 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from agents.models import RetryPolicy, TransientError
 from agents.models._retry import (
     RetryOutcome,
-    RetryPolicy,
-    TransientError,
     backoff_s,
     call_with_retry,
     is_transient,

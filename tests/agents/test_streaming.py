@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agents import ModelError
-from agents.models import GenerateConfig, Message, MockModel, Model, get_model
+from agents.models import GenerateConfig, Message, MockModel, Model, RawReply, ToolSpec, get_model
 from agents.models._stream import strip_stream, word_chunks
-from agents.models._types import RawReply, ToolSpec
 
 ASK = [Message.user("Say something.")]
 REPLY = "Hello there. How are you today?"

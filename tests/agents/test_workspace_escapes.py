@@ -142,6 +142,7 @@ def test_a_step_past_the_time_limit_is_abandoned() -> None:
 def test_an_agent_blocked_in_a_tool_stops_at_its_wall_time(tmp_path: Path) -> None:
     workspace = Workspace(tmp_path / "ws")
     toolbox = Toolbox(workspace, get_sandbox("local"))
+
     # A tool that blocks forever, whatever on: the agent must still stop at its limit.
     def block(path: str = ".") -> ToolResult:
         time.sleep(3600)
@@ -158,6 +159,7 @@ def test_an_agent_blocked_in_a_tool_stops_at_its_wall_time(tmp_path: Path) -> No
 
 def test_a_model_that_never_answers_is_stopped_at_the_wall_time(tmp_path: Path) -> None:
     toolbox = Toolbox(Workspace(tmp_path / "ws"), get_sandbox("local"))
+
     def never(messages: object, tools: object) -> str:
         time.sleep(3600)
         return "late"

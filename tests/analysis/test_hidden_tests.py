@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import collect_hidden_tests, run_hidden_tests
-from analysis._hidden_tests import PYTEST_FAILED, _Events, verified_events
+from analysis import PYTEST_FAILED, collect_hidden_tests, run_hidden_tests
+from analysis._hidden_tests import _Events, verified_events
 from analysis._pytest_report import collect_message, sign
 
 GOOD_CODE = "def add(a, b):\n    return a + b\n"

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from analysis import HiddenTestRun, TestOutcome
-from analysis._agreement import compare_tests
-from analysis._files import load_codebase
-from analysis._journal import (
+from analysis import (
+    HiddenTestRun,
+    TestOutcome,
+    bootstrap_mean,
+    compare_tests,
     count_tokens,
-    fidelity_per_1k_tokens,
     journal_metrics,
-    nontrivial_lines,
+    load_codebase,
+    paired_difference,
 )
-from analysis._stats import bootstrap_mean, paired_difference
+from analysis._journal import fidelity_per_1k_tokens, nontrivial_lines
 
 CODE = '''\
 import os
@@ -187,7 +188,7 @@ def test_fidelity_is_undefined_when_the_original_passes_nothing() -> None:
 
 
 def test_arm_statistics_pairs_arms_on_the_same_builder_output() -> None:
-    from analysis._stats import arm_statistics
+    from analysis import arm_statistics
 
     fidelity = {
         "run1": {"journal": 0.9, "prompt": 0.8},

@@ -13,14 +13,8 @@ from typing import Any, TypeVar
 import pytest
 import radon
 
-from analysis._files import load_codebase
-from analysis._metrics import (
-    HEADLINE_KEYS,
-    MetricsSummary,
-    code_metrics,
-    compare_metrics,
-    file_metrics,
-)
+from analysis import MetricsSummary, code_metrics, compare_metrics, load_codebase
+from analysis._metrics import HEADLINE_KEYS, file_metrics
 
 TINY = '''def f(x):
     # comment

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import _similarity
-from analysis._files import Codebase, SourceFile
+from analysis import Codebase, SourceFile, _similarity, compare_similarity
 from analysis._similarity import (
     NORMALISATIONS,
     ast_similarity,
-    compare_similarity,
     match_files,
     normalise_text,
     text_similarity,

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis._files import Codebase, load_codebase
-from analysis._structure import (
-    Rename,
-    SignatureMismatch,
+from analysis import (
+    Codebase,
     StructureResult,
     Symbol,
     compare_structure,
-    import_graph,
+    load_codebase,
     symbol_inventory,
 )
+from analysis._structure import Rename, SignatureMismatch, import_graph
 
 CORE = '''\
 """The engine."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from training._types import Strategy, TrainConfig
+from training import Strategy, TrainConfig
 
 
 def require(*modules: str) -> None:

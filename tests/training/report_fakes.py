@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training._formulas import STRATEGY_STAGE, checks, model_state_memory
-from training._types import (
-    CompareResult,
-    RankMemory,
-    StepRecord,
-    Strategy,
-    TrainConfig,
-    TrainResult,
-)
+from training import RankMemory, StepRecord, Strategy, TrainConfig, TrainResult, model_state_memory
+from training._formulas import STRATEGY_STAGE, checks
+from training._types import CompareResult
 
 PARAMETERS = 1_000_000
 """Ψ of the fake model."""

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.training.report_fakes import fake_train
-from training import _compare
+from training import TrainConfig, TrainResult, _compare
 from training._compare import Core
-from training._types import TrainConfig, TrainResult
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 

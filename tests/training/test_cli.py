@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.training.report_fakes import fake_result, fake_train
-from training import _compare
+from training import TrainConfig, TrainResult, _compare
 from training._compare import Core
-from training._types import CompareResult, TrainConfig, TrainResult
+from training._types import CompareResult
 from training.cli import train_app
 
 runner = CliRunner()

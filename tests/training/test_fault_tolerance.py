@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.training.core_support import require, tiny
-from training._types import TrainResult
+from training import TrainResult
 
 pytestmark = pytest.mark.slow
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from training._formulas import (
-    STAGES,
+from training import (
+    RankMemory,
+    TrainConfig,
+    TrainingError,
+    TrainResult,
     all_stages,
-    check,
-    checks,
     format_bytes,
-    format_count,
     model_state_memory,
-    parse_count,
-    parse_stages,
 )
-from training._types import RankMemory, TrainConfig, TrainingError, TrainResult, ZeroStage
+from training._formulas import STAGES, check, checks, format_count, parse_count, parse_stages
+from training._types import ZeroStage
 
 PSI = 7.5e9
 

@@ -13,6 +13,7 @@ require("torch", "transformers")
 
 import torch  # noqa: E402  (after the dependency gate)
 
+from training import RankMemory, StepRecord
 from training._launch import _check_failure, merge  # noqa: E402
 from training._measure import MemoryProbe, StateTensors, measure, storage_bytes  # noqa: E402
 from training._strategies import (  # noqa: E402
@@ -20,7 +21,7 @@ from training._strategies import (  # noqa: E402
     _category,
     deepspeed_config,
 )
-from training._types import RankMemory, StepRecord, TrainingError  # noqa: E402
+from training._types import TrainingError  # noqa: E402
 from training._worker import RankReport  # noqa: E402
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.training.report_fakes import fake_compare, fake_result
+from training import TrainConfig, scaling_table
 from training._formulas import checks
-from training._report import LIMITS, render_markdown, scaling_table, write_report
-from training._types import CompareResult, FailureRun, TrainConfig
+from training._report import LIMITS, render_markdown, write_report
+from training._types import CompareResult, FailureRun
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

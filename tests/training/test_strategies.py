@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.training.core_support import require, tiny
-from training._formulas import check, model_state_memory
-from training._types import STRATEGIES, Strategy, TrainResult, ZeroStage
+from training import STRATEGIES, Strategy, TrainResult, model_state_memory
+from training._formulas import check
+from training._types import ZeroStage
 
 pytestmark = pytest.mark.slow
 

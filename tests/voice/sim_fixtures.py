@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from voice._types import STAGES, BargeIn, ConversationRun, Design, TurnTimeline
+from voice import ConversationRun
+from voice._types import STAGES, BargeIn, Design, TurnTimeline
 
 # Offsets from vad_stop of each event, per design: (eot, final, first_token, sentence, audio, play)
 OFFSETS: dict[Design, tuple[float, ...]] = {

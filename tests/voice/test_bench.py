@@ -10,12 +10,13 @@ from tests.voice.pipeline_support import LOCAL_MODULES, VOICE_MODULES, require, 
 
 require(*VOICE_MODULES, *LOCAL_MODULES)
 
+from voice import DESIGNS, BenchResult
 from voice._bench import DEFAULT_CONVERSATION, run_bench  # noqa: E402
 from voice._config import BenchConfig  # noqa: E402
 from voice._observer import stages_in_order  # noqa: E402
 from voice._report import ReportPaths  # noqa: E402
 from voice._script import load_script  # noqa: E402
-from voice._types import DESIGNS, VOICE_TO_VOICE, BenchResult, ConversationRun  # noqa: E402
+from voice._types import VOICE_TO_VOICE, ConversationRun  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

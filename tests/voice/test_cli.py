@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.voice.sim_fixtures import run
-from voice import _bench
-from voice._types import BenchResult, ConversationRun, Design, TurnTakingResult
+from voice import BenchResult, ConversationRun, _bench
+from voice._types import Design, TurnTakingResult
 from voice.cli import voice_app
 
 runner = CliRunner()
@@ -165,13 +165,8 @@ def test_a_missing_speaker_conversation_fails_before_any_run(
 def test_the_bench_reports_diarization_and_the_speaker_loop(
     monkeypatch: pytest.MonkeyPatch, config: Path, tmp_path: Path
 ) -> None:
-    from voice.diarization._types import (
-        DiarizationResult,
-        Recording,
-        SpeakerLoopResult,
-        SpeakerTurn,
-        SpeakerTurnCheck,
-    )
+    from voice.diarization import DiarizationResult, Recording, SpeakerLoopResult, SpeakerTurn
+    from voice.diarization._types import SpeakerTurnCheck
 
     pipeline = FakePipeline()
     reference = [SpeakerTurn(speaker="A", start=0, end=2)]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from voice.diarization import DiarizeConfig, SpeakerTurn, score_pair
 from voice.diarization._cluster import (
     OnlineClusters,
     affinity,
@@ -18,7 +19,6 @@ from voice.diarization._cluster import (
     spectral,
     viterbi,
 )
-from voice.diarization._config import DiarizeConfig
 from voice.diarization._embed import VAD_FRAME_S, speech_regions
 from voice.diarization._pipelines import (
     Features,
@@ -27,8 +27,6 @@ from voice.diarization._pipelines import (
     pipelines,
     to_turns,
 )
-from voice.diarization._score import score_pair
-from voice.diarization._types import SpeakerTurn
 
 pytest.importorskip("sklearn")
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from voice.diarization._rttm import read_rttm
-from voice.diarization._score import pool, score_pair, score_recordings
-from voice.diarization._types import SpeakerTurn
+from voice.diarization import SpeakerTurn, read_rttm, score_pair
+from voice.diarization._score import pool, score_recordings
 
 pytest.importorskip("pyannote.metrics")
 

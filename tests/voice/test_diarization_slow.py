@@ -18,10 +18,11 @@ require(*VOICE_MODULES, "resemblyzer", "pyannote.metrics", "sklearn", "librosa")
 
 from agents.models import Message, MockModel, ToolSpec  # noqa: E402
 from voice._bench import DEFAULT_SPEAKERS  # noqa: E402
+from voice.diarization import DiarizationResult, load_inputs
 from voice.diarization._config import DiarizeConfig  # noqa: E402
 from voice.diarization._report import write_diarization_report  # noqa: E402
-from voice.diarization._run import load_inputs, run_diarization  # noqa: E402
-from voice.diarization._types import DiarizationResult, Pooled  # noqa: E402
+from voice.diarization._run import run_diarization  # noqa: E402
+from voice.diarization._types import Pooled  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

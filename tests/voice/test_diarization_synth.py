@@ -8,17 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice import VoiceConfigError
 from voice._audio import USER_RATE, Samples, read_wav, speak
-from voice._config import VoiceConfigError
 from voice._voices import VoiceSpec
-from voice.diarization import _synth
-from voice.diarization._rttm import overlap_seconds, read_rttm
-from voice.diarization._synth import (
-    ConversationSpec,
-    load_conversation,
-    speech_spans,
-    synthesize_conversation,
-)
+from voice.diarization import ConversationSpec, _synth, read_rttm, synthesize_conversation
+from voice.diarization._rttm import overlap_seconds
+from voice.diarization._synth import load_conversation, speech_spans
 
 
 def tone(seconds: float, pause_at: float | None = None) -> Samples:
@@ -126,7 +121,7 @@ def test_a_bad_conversation_file_is_one_line(tmp_path: Path, text: str, expected
 
 
 def test_the_bundled_conversations_are_valid() -> None:
-    from voice.diarization._run import BUNDLED
+    from voice.diarization import BUNDLED
 
     specs = [load_conversation(path) for path in sorted(BUNDLED.glob("*.yaml"))]
     assert [spec.name for spec in specs] == [
@@ -140,7 +135,7 @@ def test_the_bundled_conversations_are_valid() -> None:
 def test_a_missing_tool_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from voice._errors import VoiceError
+    from voice import VoiceError
 
     monkeypatch.setattr(shutil, "which", lambda tool: None)
     with pytest.raises(

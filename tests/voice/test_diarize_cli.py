@@ -12,10 +12,8 @@ from typer.testing import CliRunner
 
 from voice._audio import write_wav
 from voice.cli import voice_app
-from voice.diarization import _run
-from voice.diarization._config import DiarizeConfig
+from voice.diarization import DiarizationResult, DiarizeConfig, Recording, SpeakerTurn, _run
 from voice.diarization._score import pool, score_recordings
-from voice.diarization._types import DiarizationResult, Recording, SpeakerTurn
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"

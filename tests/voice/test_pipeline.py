@@ -19,10 +19,11 @@ from tests.voice.pipeline_support import (
 
 require(*VOICE_MODULES)
 
+from voice import DESIGNS, ConversationRun
 from voice._audio import read_wav  # noqa: E402
 from voice._conversation import run_conversation  # noqa: E402
 from voice._observer import stages_in_order  # noqa: E402
-from voice._types import DESIGNS, STAGES, ConversationRun, Design  # noqa: E402
+from voice._types import STAGES, Design  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

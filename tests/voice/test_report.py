@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.voice.sim_fixtures import run, runs
-from voice._bench import analyse
-from voice._config import DEFAULT_VENDORS, VendorFile, load_yaml
-from voice._report import _interrupted_turn, render_markdown, simulator_table, write_report
-from voice._types import BenchResult, SimulatedDesign, TurnTakingResult
+from voice import BenchResult, VendorFile, analyse, load_yaml, write_report
+from voice._config import DEFAULT_VENDORS
+from voice._report import _interrupted_turn, render_markdown, simulator_table
+from voice._types import SimulatedDesign, TurnTakingResult
 
 PNG = b"\x89PNG\r\n\x1a\n"
 TURN_TAKING = TurnTakingResult(

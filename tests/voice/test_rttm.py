@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from voice.diarization._rttm import RttmError, overlap_seconds, read_rttm, write_rttm
-from voice.diarization._types import SpeakerTurn
+from voice.diarization import RttmError, SpeakerTurn, read_rttm, write_rttm
+from voice.diarization._rttm import overlap_seconds
 
 
 def test_write_then_read_gives_the_same_turns(tmp_path: Path) -> None:

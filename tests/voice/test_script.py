@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from voice._errors import VoiceError
-from voice._script import Script, load_script
+from voice import Script, VoiceError, load_script
 
 CONVERSATIONS = Path(__file__).parents[2] / "voice" / "conversations"
 

@@ -9,29 +9,27 @@ import numpy as np
 import pytest
 
 from tests.voice.sim_fixtures import run, runs
-from voice._config import (
-    DEFAULT_VENDORS,
-    LogNormal,
-    Normal,
+from voice import (
+    DESIGNS,
     VendorFile,
     VoiceConfigError,
     load_yaml,
+    local_profile,
+    simulate_all,
+    vendor_profiles,
 )
+from voice._config import DEFAULT_VENDORS, LogNormal, Normal
 from voice._simulator import (
     NEEDS,
     Component,
     Profile,
     constant,
-    local_profile,
     sampler,
     simulate,
-    simulate_all,
     turn_slots,
     validate,
-    vendor_profiles,
 )
 from voice._stats import percentile
-from voice._types import DESIGNS
 
 VALUES = {
     "end_of_turn": 0.1,

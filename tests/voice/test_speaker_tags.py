@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from voice._script import Script
-from voice._types import ConversationRun, TurnTimeline
-from voice.diarization._types import SpeakerLabel
+from voice import ConversationRun, Script
+from voice._types import TurnTimeline
+from voice.diarization import SpeakerLabel
 
 pytest.importorskip("pipecat")
 pytest.importorskip("scipy")

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.voice.sim_fixtures import runs
-from voice._bench import analyse
-from voice._config import DEFAULT_VENDORS, VendorFile, VoiceConfigError, load_yaml
+from voice import VendorFile, VoiceConfigError, analyse, end_to_end_profiles, load_yaml, trade_offs
+from voice._config import DEFAULT_VENDORS
 from voice._report import render_markdown
-from voice._simulator import Component, Profile, constant, end_to_end_profiles, simulate
-from voice._tradeoffs import cascade_cost, e2e_cost, trade_offs
+from voice._simulator import Component, Profile, constant, simulate
+from voice._tradeoffs import cascade_cost, e2e_cost
 
 VENDORS = load_yaml(DEFAULT_VENDORS, VendorFile)
 
