@@ -24,6 +24,8 @@ PLUGIN_MIRROR_ENV = "REGENLAB_TF_PLUGIN_MIRROR"
 DEFAULT_PLUGIN_MIRROR = Path("/opt/tf-plugins")
 AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
 MOTO_START_TIMEOUT_S = 30.0
+REGION = "us-east-1"
+"""The region the moto tests deploy to."""
 
 
 def missing_tool(reason: str) -> NoReturn:
@@ -117,3 +119,18 @@ def terraform_cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.delenv("TF_PLUGIN_CACHE_DIR", raising=False)
     monkeypatch.setenv("CHECKPOINT_DISABLE", "1")
     return config
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Fake credentials for moto, and no AWS profile or config file of the machine's user."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)

@@ -16,29 +16,14 @@ import boto3
 import pytest
 
 from infra.conventions import Conventions
+from tests.infra.conftest import REGION
 
-REGION = "us-east-1"
 CONVENTIONS = Conventions(name="rlmoto", environment="staging", cloud="aws", region=REGION)
 NAMES = CONVENTIONS.names
 TASK_ROLE = NAMES["service_account"]
 EXECUTION_ROLE = f"{NAMES['service_account']}-execution"
 LOG_GROUP = f"/ecs/{NAMES['job']}"
 CLI_TIMEOUT_S = 600
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials for moto, and no AWS profile or config file of the machine's user."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def cloud(*args: str) -> subprocess.CompletedProcess[str]:

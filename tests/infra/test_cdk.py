@@ -25,7 +25,7 @@ import pytest
 from hcl2 import SerializationOptions
 
 from infra.conventions import SECRET_ENV, Conventions
-from tests.infra.conftest import missing_tool
+from tests.infra.conftest import REGION, missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_APP = ROOT / "infra" / "cdk"
@@ -33,7 +33,6 @@ CDK = ROOT / ".tools" / "bin" / "cdk"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 AWS_MODULE = ROOT / "infra" / "terraform" / "aws"
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False, with_comments=False)
-REGION = "us-east-1"
 CONVENTIONS = Conventions(cloud="aws", region=REGION)
 NAMES = CONVENTIONS.names
 STACK = f"{CONVENTIONS.prefix}-runner"
@@ -879,21 +878,6 @@ def leftovers(aws: Aws) -> dict[str, bool]:
             ]
         ),
     }
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Fake credentials for moto, and no AWS profile or config file of the machine's user."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.mark.usefixtures("aws_env")
