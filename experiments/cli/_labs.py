@@ -5,6 +5,9 @@ Each lab's cli module imports only typer at import time, so `experiment --help` 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
 
 
@@ -23,3 +26,11 @@ def register_labs(app: typer.Typer) -> None:
     app.add_typer(robustness_app, name="robustness")
     app.add_typer(intent_app, name="intent")
     app.add_typer(chaos_app, name="chaos")
+
+
+def run_with_chaos(task: str, *, chaos: Path, **options: Any) -> None:
+    """`experiment run TASK --chaos FILE`: the chaos lab's faults in the pipeline, each beside a
+    baseline, and the table of what survived (chaos.cli.run_with_chaos)."""
+    from chaos.cli import run_with_chaos as run
+
+    run(task, chaos=chaos, **options)
