@@ -41,6 +41,7 @@ def test_runs_tools_until_done(tmp_path: Path) -> None:
     ctx = context(tmp_path, [write("a.py"), write("b.py"), DONE])
     run = run_agent("system", "task", ctx)
     assert (run.stop_reason, run.turns, run.summary) == ("done", 3, "all good")
+    assert isinstance(ctx.toolbox, Toolbox)
     assert ctx.toolbox.workspace.files() == ["a.py", "b.py"]
     assert run.usage.calls == 3
 

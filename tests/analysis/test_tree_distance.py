@@ -4,6 +4,7 @@ units of real code: the AST similarity's numbers do not depend on which one comp
 from __future__ import annotations
 
 import ast
+import itertools
 import random
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_equals_apted_on_real_code_units() -> None:
     units = _similarity._units(ast.parse(source))
     small = [flat for flat in units.values() if 2 < len(flat) <= 80][:24]
     assert len(small) >= 12
-    for a, b in zip(small, small[1:], strict=False):
+    for a, b in itertools.pairwise(small):
         assert _similarity.APTED(a, b).compute_edit_distance() == _reference(a, b)
 
 

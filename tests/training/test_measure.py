@@ -13,7 +13,7 @@ require("torch", "transformers")
 
 import torch  # noqa: E402  (after the dependency gate)
 
-from training import RankMemory, StepRecord
+from training import RankMemory, StepRecord  # noqa: E402
 from training._launch import _check_failure, merge  # noqa: E402
 from training._measure import MemoryProbe, StateTensors, measure, storage_bytes  # noqa: E402
 from training._strategies import (  # noqa: E402

@@ -10,7 +10,7 @@ from tests.voice.pipeline_support import LOCAL_MODULES, VOICE_MODULES, require, 
 
 require(*VOICE_MODULES, *LOCAL_MODULES)
 
-from voice import DESIGNS, BenchResult
+from voice import DESIGNS, BenchResult  # noqa: E402
 from voice._bench import DEFAULT_CONVERSATION, run_bench  # noqa: E402
 from voice._config import BenchConfig  # noqa: E402
 from voice._observer import stages_in_order  # noqa: E402

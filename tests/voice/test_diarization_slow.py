@@ -18,7 +18,7 @@ require(*VOICE_MODULES, "resemblyzer", "pyannote.metrics", "sklearn", "librosa")
 
 from agents.models import Message, MockModel, ToolSpec  # noqa: E402
 from voice._bench import DEFAULT_SPEAKERS  # noqa: E402
-from voice.diarization import DiarizationResult, load_inputs
+from voice.diarization import DiarizationResult, load_inputs  # noqa: E402
 from voice.diarization._config import DiarizeConfig  # noqa: E402
 from voice.diarization._report import write_diarization_report  # noqa: E402
 from voice.diarization._run import run_diarization  # noqa: E402

@@ -19,7 +19,7 @@ from tests.voice.pipeline_support import (
 
 require(*VOICE_MODULES)
 
-from voice import DESIGNS, ConversationRun
+from voice import DESIGNS, ConversationRun  # noqa: E402
 from voice._audio import read_wav  # noqa: E402
 from voice._conversation import run_conversation  # noqa: E402
 from voice._observer import stages_in_order  # noqa: E402
