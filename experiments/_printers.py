@@ -74,6 +74,15 @@ def print_trial(result: TrialResult) -> None:
         out.print(f"[yellow]note:[/yellow] {esc(note)}")
 
 
+def print_wall_time(started: float) -> None:
+    """How long the command took, from `time.monotonic()` at its start."""
+    import time
+
+    from analysis import fmt
+
+    console().print(f"wall time: {fmt.duration(time.monotonic() - started)}")
+
+
 class ProgressPrinter:
     """Prints a trial's progress events as they come, and remembers the run directory."""
 

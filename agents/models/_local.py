@@ -16,6 +16,7 @@ evict each other. `GenerateConfig.timeout_s` is a deadline: generation stops whe
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -36,7 +37,7 @@ from agents.models._actions import (
     render_action,
 )
 from agents.models._base import Model
-from agents.models._interrupt import interrupted
+from agents.models._interrupt import interrupt, interrupted
 from agents.models._prompt import fit_prompt, stop_sequences
 from agents.models._retry import RetryPolicy
 from agents.models._stream import strip_stream
@@ -47,6 +48,8 @@ __all__ = ["LOCAL_MODELS", "LocalModel", "LocalModelInfo", "cache_dir", "model_p
 
 INSTALL_HINT = "scripts/setup (it builds llama-cpp-python for this CPU)"
 CONTEXTS_PER_MODEL = 3
+EXIT_WAIT_S = 120.0
+"""At exit, how long to wait for a generation still running to stop before freeing its model."""
 """llama.cpp contexts kept per model file: a trial's builder, then its regenerators, each keep
 their own prompt cache (each context holds its own KV cache and a copy of the repacked weights,
 about 1 GB for the 1.5B model)."""
@@ -188,8 +191,37 @@ def _engine(path: Path, context_tokens: int) -> _Engine:
             ensure_runs(path)  # a build this CPU cannot run fails here, with the fix
             engine = _Engine(path, context_tokens)
             engine.contexts.append(_Context(_new_llama(path, context_tokens)))
+            if not _engines:
+                atexit.register(close_engines)
             _engines[path] = engine
         return _engines[path]
+
+
+def close_engines(wait_s: float = EXIT_WAIT_S) -> None:
+    """Stop the generations still running and free every llama.cpp context, while the
+    interpreter is whole (registered with atexit when the first model loads).
+
+    An agent step abandoned at its time limit leaves its generation running on a daemon thread;
+    left to interpreter shutdown, that generation, or a context freed in arbitrary order, crashes
+    the process with SIGSEGV after all its work is recorded. A context whose generation does not
+    stop within `wait_s` is left alone rather than freed under it.
+    """
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    if not engines:
+        return
+    interrupt()  # running generations stop at their next token
+    deadline = time.monotonic() + wait_s
+    for engine in engines:
+        if not engine.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            continue
+        try:
+            for context in engine.contexts:
+                context.llama.close()
+            engine.contexts.clear()
+        finally:
+            engine.lock.release()
 
 
 def _new_llama(path: Path, context_tokens: int) -> Any:

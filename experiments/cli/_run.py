@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from experiments._printers import (
     live_line,
     print_experiment_end,
     print_trial,
+    print_wall_time,
 )
 from experiments.cli._app import app, warn_ignored
 from usererrors import FAILED_EXIT, InputError, cli_errors
@@ -132,6 +134,7 @@ def run(
         return
 
     warn_ignored(ctx, EXPERIMENT_FLAGS, "ignored for a single task (used by experiment.yaml)")
+    started = time.monotonic()
     with _progress() as on_event:
         results = run_trials(
             task,
@@ -152,6 +155,7 @@ def run(
         )
     for result in results:
         print_trial(result)
+    print_wall_time(started)
     if any(r.status != "completed" for r in results):
         raise typer.Exit(FAILED_EXIT)
 
@@ -177,9 +181,11 @@ def resume(
         return
     why = "ignored when resuming a single run (its run.yaml holds its settings)"
     warn_ignored(ctx, ("max_cost", *EXPERIMENT_FLAGS), why)
+    started = time.monotonic()
     with _progress(run_dir) as on_event:
         result = resume_trial(run_dir, on_event=on_event)
     print_trial(result)
+    print_wall_time(started)
     if result.status != "completed":
         raise typer.Exit(FAILED_EXIT)
 

@@ -161,3 +161,51 @@ def test_setup_check_runs_a_generation_in_a_subprocess() -> None:
     [line] = done.stdout.splitlines()
     assert line.startswith("llama.cpp built for x86_64 ") and "(AMX off)" in line
     assert "a test generation ran (gemma-3-270m, 4 tokens in" in line
+
+
+EXIT_CHILD = """
+import atexit, json, sys, threading
+from pathlib import Path
+
+def report():  # registered before any model loads, so it runs after the model's exit cleanup
+    for thread in threading.enumerate():
+        if thread.name == "agent-step":
+            thread.join(2.0)
+    from agents.models import _local
+    alive = [t.name for t in threading.enumerate() if t.name == "agent-step" and t.is_alive()]
+    Path(sys.argv[1]).write_text(json.dumps({"alive": alive, "engines": len(_local._engines)}))
+
+atexit.register(report)
+from agents._agent import StepTimeout, bounded
+from agents.models import GenerateConfig, Message, get_model
+
+model = get_model(sys.argv[2])
+model.generate([Message.user("hi")], config=GenerateConfig(max_output_tokens=1))
+story = [Message.user("Write a long story about a cache, with many chapters.")]
+try:
+    bounded(lambda: model.generate(story, config=GenerateConfig(max_output_tokens=2000)), 1.0)
+except StepTimeout:
+    print("abandoned", flush=True)
+"""
+
+
+def test_an_abandoned_generation_is_stopped_and_freed_before_the_process_exits(
+    tmp_path: Path,
+) -> None:
+    """An agent step given up at its limit leaves llama.cpp generating on a daemon thread; the
+    exit cleanup stops it and frees the contexts, instead of interpreter shutdown tearing the
+    model down under it (which can end a finished run with SIGSEGV)."""
+    import json
+    import subprocess
+    import sys
+
+    marker = tmp_path / "exit.json"
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_CHILD, str(marker), QWEN],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "abandoned"
+    assert json.loads(marker.read_text()) == {"alive": [], "engines": 0}
