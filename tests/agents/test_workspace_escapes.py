@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -139,13 +141,24 @@ def test_a_step_past_the_time_limit_is_abandoned() -> None:
         bounded(lambda: 1 / 0, 5)
 
 
-def test_an_agent_blocked_in_a_tool_stops_at_its_wall_time(tmp_path: Path) -> None:
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """Set when the test ends: a step the agent abandoned then returns, instead of holding its
+    thread (and the mock provider's concurrency slot) for the rest of the test session."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_an_agent_blocked_in_a_tool_stops_at_its_wall_time(
+    tmp_path: Path, release: threading.Event
+) -> None:
     workspace = Workspace(tmp_path / "ws")
     toolbox = Toolbox(workspace, get_sandbox("local"))
 
-    # A tool that blocks forever, whatever on: the agent must still stop at its limit.
+    # A tool that blocks until the test ends: the agent must still stop at its limit.
     def block(path: str = ".") -> ToolResult:
-        time.sleep(3600)
+        release.wait(3600)
         return ToolResult("never")
 
     toolbox._list_files = block  # type: ignore[method-assign]
@@ -157,11 +170,13 @@ def test_an_agent_blocked_in_a_tool_stops_at_its_wall_time(tmp_path: Path) -> No
     assert time.monotonic() - started < 10
 
 
-def test_a_model_that_never_answers_is_stopped_at_the_wall_time(tmp_path: Path) -> None:
+def test_a_model_that_never_answers_is_stopped_at_the_wall_time(
+    tmp_path: Path, release: threading.Event
+) -> None:
     toolbox = Toolbox(Workspace(tmp_path / "ws"), get_sandbox("local"))
 
     def never(messages: object, tools: object) -> str:
-        time.sleep(3600)
+        release.wait(3600)
         return "late"
 
     model = MockModel("slow", never)
