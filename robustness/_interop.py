@@ -296,16 +296,10 @@ def _record(
     response = row.get("response") or {}
     output = response.get("output")
     grading = row.get("gradingResult") or {}
-    record = CallRecord(
-        key=str(metadata.get("regenlab_key")),
-        variant_id=variant.id,
-        prompt_id=variant.prompt_id,
-        family=variant.family,
-        kind=variant.kind,
-        severity=variant.severity,
-        seed=variant.seed,
-        relation=variant.relation,
-        case_id=case.id,
+    record = CallRecord.start(
+        variant,
+        case.id,
+        str(metadata.get("regenlab_key")),
         repeat=int(metadata.get("repeat", 0)),
         call_seed=int(metadata.get("call_seed", 0)),
         source="promptfoo",

@@ -20,25 +20,20 @@ from typing import Any
 from pydantic import ValidationError
 
 from robustness._errors import SuiteError
-from robustness._suite import ASSERTION_TYPES, Assertion, Case, PromptTemplate, Suite
+from robustness._suite import (
+    ASSERTION_TYPES,
+    TEXT_ASSERTIONS,
+    Assertion,
+    Case,
+    PromptTemplate,
+    Suite,
+)
 from usererrors import describe, read_text
 
 PROVIDER_FILE = "regenlab_provider.py"
 EXPORT_FILE = "regenlab.json"
 CONFIG_FILE = "promptfooconfig.yaml"
-NATIVE = (
-    "equals",
-    "contains",
-    "icontains",
-    "contains-any",
-    "contains-all",
-    "icontains-any",
-    "icontains-all",
-    "starts-with",
-    "regex",
-    "is-json",
-    "python",
-)
+NATIVE = (*TEXT_ASSERTIONS, "is-json", "python")
 """Assertion types promptfoo has with our meaning (each also with `not-`)."""
 PROMPTFOO_ONLY = (
     "javascript",

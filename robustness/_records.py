@@ -87,6 +87,24 @@ class CallRecord(BaseModel):
     promptfoo_score: float | None = None
     """promptfoo's score on the same reply (imported results only)."""
 
+    @classmethod
+    def start(cls, variant: Variant, case_id: str, key: str, **fields: object) -> CallRecord:
+        """A record of `variant` on one case, its reply and verdict still to fill in."""
+        return cls.model_validate(
+            {
+                "key": key,
+                "variant_id": variant.id,
+                "prompt_id": variant.prompt_id,
+                "family": variant.family,
+                "kind": variant.kind,
+                "severity": variant.severity,
+                "seed": variant.seed,
+                "relation": variant.relation,
+                "case_id": case_id,
+                **fields,
+            }
+        )
+
 
 class RunInfo(BaseModel):
     """What a run is: run.json."""

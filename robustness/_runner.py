@@ -279,18 +279,8 @@ class Runner:
     def _call(self, call: Call, model: Model, graders: RunGraders) -> CallRecord:
         """One model call and its verdict."""
         variant, case = call.variant, call.case
-        record = CallRecord(
-            key=call.key,
-            variant_id=variant.id,
-            prompt_id=variant.prompt_id,
-            family=variant.family,
-            kind=variant.kind,
-            severity=variant.severity,
-            seed=variant.seed,
-            relation=variant.relation,
-            case_id=case.id,
-            repeat=call.repeat,
-            call_seed=call.seed,
+        record = CallRecord.start(
+            variant, case.id, call.key, repeat=call.repeat, call_seed=call.seed
         )
         generation = self.loaded.suite.generation
         config = GenerateConfig(

@@ -15,7 +15,7 @@ FAMILIES: tuple[Family, ...] = ("format", "structure", "length", "noise", "parap
 OutputKind = Literal["text", "json", "label", "python"]
 Role = Literal["system", "user"]
 ROLES: tuple[Role, ...] = ("system", "user")
-ASSERTION_TYPES = (
+TEXT_ASSERTIONS = (
     "equals",
     "contains",
     "icontains",
@@ -25,6 +25,10 @@ ASSERTION_TYPES = (
     "icontains-all",
     "starts-with",
     "regex",
+)
+"""The plain-text checks, with promptfoo's meaning."""
+ASSERTION_TYPES = (
+    *TEXT_ASSERTIONS,
     "is-json",
     "contains-json",
     "json-field",
