@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from statistics import fmean, median
 
@@ -95,6 +95,11 @@ class Spread(BaseModel):
     """The variant with the highest accuracy."""
     worst: str = ""
     """The variant with the lowest accuracy."""
+    chance_p10_p90: float | None = None
+    """Mean p90 - p10 when every variant has the pooled accuracy and the same cases per
+    variant: the spread that sampling alone makes (pass metric only)."""
+    chance_max_min: float | None = None
+    """The same for max - min."""
 
 
 class DirRow(BaseModel):
@@ -380,6 +385,14 @@ def format_spread(data: _Data, resamples: int) -> Spread | None:
         vid: fmean(g[i + 1] for g in groups for i in range(0, len(g), 2) if int(g[i]) == n)
         for n, vid in enumerate(ids)
     }
+    runs_of = Counter(int(g[i]) for g in groups for i in range(0, len(g), 2))
+    counts = [runs_of[n] for n in range(len(ids))]
+    values = [g[i] for g in groups for i in range(1, len(g), 2)]
+    chance = (
+        _chance_spread(counts, fmean(values))
+        if all(v in (0.0, 1.0) for v in values)
+        else (None, None)
+    )
     return Spread(
         variants=len(ids),
         cases_per_variant=sum(len(g) for g in groups) / 2 / len(ids),
@@ -387,7 +400,25 @@ def format_spread(data: _Data, resamples: int) -> Spread | None:
         max_min=_estimate(groups, max_min, resamples),
         best=max(per_variant, key=lambda v: per_variant[v]),
         worst=min(per_variant, key=lambda v: per_variant[v]),
+        chance_p10_p90=chance[0],
+        chance_max_min=chance[1],
     )
+
+
+CHANCE_DRAWS = 2000
+"""Simulated runs behind the sampling-only spread."""
+
+
+def _chance_spread(counts: list[int], rate: float) -> tuple[float, float]:
+    """Mean (p90 - p10, max - min) of variant accuracies when every variant passes each of its
+    `counts[i]` cases with probability `rate`: what sampling alone spreads (seeded)."""
+    rng = random.Random(0)
+    p10_p90, max_min = [], []
+    for _ in range(CHANCE_DRAWS):
+        acc = sorted(sum(rng.random() < rate for _ in range(k)) / k for k in counts)
+        p10_p90.append(_quantile(acc, 0.9) - _quantile(acc, 0.1))
+        max_min.append(acc[-1] - acc[0])
+    return fmean(p10_p90), fmean(max_min)
 
 
 def _quantile(values: list[float], q: float) -> float:

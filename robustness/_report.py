@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from analysis import Estimate, caveats_markdown, fmt, report_page
 from robustness._diff import unified
-from robustness._metrics import FragileCase, Metrics, Row, compute_metrics
+from robustness._metrics import FragileCase, Metrics, Row, Spread, compute_metrics
 from robustness._posix import POSIX_FILE, PosixResult
 from robustness._records import (
     METRICS_FILE,
@@ -173,6 +173,25 @@ def _section(
     return out
 
 
+def _chance(spread: Spread) -> str:
+    """What sampling alone spreads, beside the measured spread."""
+    if spread.chance_p10_p90 is None or spread.chance_max_min is None:
+        return "With few cases per variant, part of this spread is sampling noise."
+    text = (
+        "Sampling alone spreads variants of equal accuracy on as many cases by "
+        f"p10-p90 {spread.chance_p10_p90:.0%} and max - min {spread.chance_max_min:.0%} on "
+        "average: only the part above that is the format's."
+    )
+    low = spread.p10_p90.low
+    if low is not None and low > spread.p10_p90.mean:
+        text += (
+            " The intervals resample cases, which repeats them within a variant and widens the "
+            "spread, so with this few cases per variant they lie above the estimate: read the "
+            "estimate against the sampling-only spread instead."
+        )
+    return text
+
+
 def _spread(metrics: Metrics, prompt_id: str) -> list[str]:
     spread = metrics.spread.get(prompt_id)
     if spread is None:
@@ -183,8 +202,7 @@ def _spread(metrics: Metrics, prompt_id: str) -> list[str]:
         f"{spread.variants} format variants, about {spread.cases_per_variant:.1f} cases each: "
         f"p10-p90 {_value(spread.p10_p90, metrics.metric)}, "
         f"max - min {_value(spread.max_min, metrics.metric)} "
-        f"(best `{spread.best}`, worst `{spread.worst}`). With few cases per variant, part of "
-        "this spread is sampling noise.",
+        f"(best `{spread.best}`, worst `{spread.worst}`). {_chance(spread)}",
         "",
     ]
 

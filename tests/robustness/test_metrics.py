@@ -8,6 +8,7 @@ import random
 import pytest
 
 from robustness import CallRecord, compute_metrics
+from robustness._metrics import _chance_spread
 from robustness._variants import Variant
 
 RESAMPLES = 2000
@@ -176,6 +177,7 @@ def test_the_format_spread() -> None:
     assert spread.max_min.mean == pytest.approx(1 - 1 / 3)
     assert spread.p10_p90.mean == pytest.approx((1 - 2 / 3) * 0.8 + (2 / 3 - 1 / 3) * 0.8)
     assert spread.best == "p:format:a:s1:r0" and spread.worst == "p:format:b:s1:r0"
+    assert spread.chance_max_min is not None and 0 < spread.chance_max_min < 1
 
 
 def test_the_score_metric_uses_scores() -> None:
@@ -183,3 +185,13 @@ def test_the_score_metric_uses_scores() -> None:
     m = compute_metrics(records, [], metric="score", resamples=RESAMPLES)
     assert m.nominal["p"].mean == pytest.approx(0.5)
     assert next(r for r in m.families if r.family == "format").drop.mean == pytest.approx(0.0)
+
+
+def test_the_sampling_only_spread_is_what_equal_variants_spread_by() -> None:
+    """Every variant at the same true rate still spreads on few cases; on many it barely does."""
+    rate = 0.5
+    _, few = _chance_spread([2] * 50, rate)
+    _, many = _chance_spread([400] * 50, rate)
+    assert few == pytest.approx(1.0, abs=1e-9)  # 50 variants on 2 cases: some 0 %, some 100 %
+    assert many < 0.3
+    assert _chance_spread([5] * 10, 1.0) == (0.0, 0.0)
