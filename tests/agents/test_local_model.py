@@ -155,7 +155,7 @@ def test_setup_check_runs_a_generation_in_a_subprocess() -> None:
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "agents.models._build"], capture_output=True, text=True
+        [sys.executable, "-m", "agents.models._prove"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
