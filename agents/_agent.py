@@ -227,11 +227,14 @@ def _model_node(state: _State, context: AgentContext) -> _State:
         state.stop, state.error = "timeout", "the model was still answering at the time limit"
         return state
     except ActionParseError as exc:
-        # A malformed action is the model's mistake, not an outage: say so and go on.
+        # A malformed action is the model's mistake, not an outage: say so and go on. Its tokens
+        # and time were spent all the same and count against the limits.
+        spent = exc.usage or Usage(latency_s=time.perf_counter() - started)
+        state.usage = state.usage + spent
         state.replies += 1
         state.messages.append(Message.user(f"error: {exc}. {NUDGE}"))
         state.tool_errors += 1
-        _record(context, state, None, str(exc))
+        _record(context, state, None, str(exc), unparsed=exc)
         return state
     except ModelError as exc:
         # The failed call's retries and wait are spent too: they count, like a reply's usage.
@@ -281,12 +284,18 @@ def _brief(arguments: dict[str, Any]) -> str:
 
 
 def _record(
-    context: AgentContext, state: _State, reply: ModelResponse | None, error: str | None
+    context: AgentContext,
+    state: _State,
+    reply: ModelResponse | None,
+    error: str | None,
+    *,
+    unparsed: ActionParseError | None = None,
 ) -> None:
     """Append one turn to the transcript.
 
     Each line holds the messages added since the previous line and the reply (or the error), so
-    the request of every turn is the concatenation of the lines' messages up to it.
+    the request of every turn is the concatenation of the lines' messages up to it. A reply that
+    was not a valid action keeps its text and usage, to show what the model wrote.
     """
     if context.transcript is None:
         return
@@ -301,6 +310,10 @@ def _record(
         "reply": reply.model_dump(mode="json") if reply else None,
         "error": error,
     }
+    if unparsed is not None and unparsed.reply is not None:
+        entry["unparsed_text"] = unparsed.reply.text
+    if unparsed is not None and unparsed.usage is not None:
+        entry["usage"] = unparsed.usage.model_dump(mode="json")
     if state.turns == 1:
         entry["tools"] = [t.model_dump(mode="json") for t in context.toolbox.specs()]
     state.recorded = len(state.messages)

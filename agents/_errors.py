@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from usererrors import PrerequisiteError, RegenlabError
+
+if TYPE_CHECKING:
+    from agents.models._types import RawReply, Usage
 
 __all__ = [
     "ActionParseError",
@@ -35,7 +40,18 @@ class ScriptExhaustedError(ModelError):
 
 
 class ActionParseError(ModelError):
-    """A JSON-action reply did not name a known tool with valid arguments."""
+    """A JSON-action reply did not name a known tool with valid arguments.
+
+    The model did answer, so the reply's tokens and time were spent: `reply` holds what the
+    provider got back (when it got that far) and `usage` what `generate` charged for it.
+    """
+
+    def __init__(self, message: str, *, reply: RawReply | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply
+        """The provider's reply that could not be parsed, when there was one."""
+        self.usage: Usage | None = None
+        """The call's usage, set by the model base class."""
 
 
 class UnknownModelError(AgentsError):

@@ -22,7 +22,7 @@ import statistics
 import time
 from typing import Any
 
-from agents import CodePolicy, builder_prompt
+from agents import ActionParseError, CodePolicy, builder_prompt
 from agents._tools import FILE_TOOLS, JOURNAL_TOOL
 from agents.models import GenerateConfig, Message, ToolSpec
 from agents.models import _local as local
@@ -33,6 +33,8 @@ from experiments import load_task
 TOOLS: list[ToolSpec] = [*FILE_TOOLS, JOURNAL_TOOL]
 NO_DEADLINE = 3600.0
 """Seconds a call may take: the benchmark times calls, it does not cut them."""
+CUT = "error: the reply reached its token limit; act again with a shorter action"
+"""The answer to a turn cut at its token limit, on both sides."""
 
 
 def _conversation() -> list[Message]:
@@ -109,7 +111,15 @@ def agent_turns(model: LocalModel, turns: int, tokens: int, reuse: bool) -> tupl
         config = GenerateConfig(
             max_output_tokens=tokens, seed=turn, temperature=0.0, timeout_s=NO_DEADLINE
         )
-        reply = model.generate(messages, tools=TOOLS, config=config)
+        try:
+            reply = model.generate(messages, tools=TOOLS, config=config)
+        except ActionParseError as exc:
+            # A turn cut at its token limit: the agent loop answers it with the error, so do we.
+            assert exc.usage is not None and exc.reply is not None
+            generated += exc.usage.output_tokens
+            seconds += exc.usage.latency_s
+            messages += [Message.assistant(exc.reply.text), Message.user(CUT)]
+            continue
         generated += reply.usage.output_tokens
         seconds += reply.usage.latency_s
         messages.append(reply.as_message())
@@ -137,8 +147,12 @@ def raw_agent_turns(raw: Any, turns: int, tokens: int) -> tuple[int, float]:
         )
         seconds += time.perf_counter() - started
         generated += out["usage"]["completion_tokens"]
-        messages.append({"role": "assistant", "content": out["choices"][0]["message"]["content"]})
-        messages.append({"role": "tool", "content": _tool_result(turn)})
+        choice = out["choices"][0]
+        messages.append({"role": "assistant", "content": choice["message"]["content"]})
+        if choice["finish_reason"] == "length":
+            messages.append({"role": "user", "content": CUT})
+        else:
+            messages.append({"role": "tool", "content": _tool_result(turn)})
     return generated, seconds
 
 

@@ -53,8 +53,14 @@ def select_cases(cases: list[Case], profile: Profile, seed: int) -> list[Case]:
     return [case for index, case in enumerate(cases) if index in chosen]
 
 
-def select_variants(variants: list[Variant], profile: Profile, seed: int) -> list[Variant]:
-    """The usable variants the profile asks for (families, kinds, severities, seeds, cap)."""
+def select_variants(
+    variants: list[Variant], profile: Profile, seed: int, groups: dict[str, str] | None = None
+) -> list[Variant]:
+    """The usable variants the profile asks for (families, kinds, severities, seeds, cap).
+
+    `groups` maps a prompt id to its group: under a cap, the groups take turns, so a suite of
+    builder and regenerator prompts measures both even with two variants.
+    """
     chosen = [
         v
         for v in variants
@@ -67,12 +73,17 @@ def select_variants(variants: list[Variant], profile: Profile, seed: int) -> lis
     ]
     if profile.max_variants is None or len(chosen) <= profile.max_variants:
         return chosen
-    return _stratified(chosen, profile.max_variants, seed)
+    by_group: dict[str, list[Variant]] = defaultdict(list)
+    for v in chosen:
+        by_group[(groups or {}).get(v.prompt_id, v.prompt_id)].append(v)
+    orders = [_stratified_order(by_group[group], seed) for group in sorted(by_group)]
+    turns = [v for row in itertools.zip_longest(*orders) for v in row if v is not None]
+    return sorted(turns[: profile.max_variants], key=chosen.index)
 
 
-def _stratified(variants: list[Variant], limit: int, seed: int) -> list[Variant]:
-    """`limit` variants taken round-robin over (family, kind, severity) strata, families
-    interleaved, in a seeded order: each family keeps its share."""
+def _stratified_order(variants: list[Variant], seed: int) -> list[Variant]:
+    """Every variant, in the order a cap takes them: round-robin over (family, kind, severity)
+    strata, families interleaved, in a seeded order, so each family keeps its share."""
     rng = random.Random(f"{seed}:strata")
     strata: dict[tuple[str, str, int], list[Variant]] = defaultdict(list)
     for v in variants:
@@ -85,12 +96,10 @@ def _stratified(variants: list[Variant], limit: int, seed: int) -> list[Variant]
         rng.shuffle(keys)
         rows.append(keys)
     sequence = [key for row in itertools.zip_longest(*rows) for key in row if key]
-    picked: list[Variant] = []
-    while len(picked) < limit:  # limit < len(variants): every pass picks at least one
-        for key in sequence:
-            if strata[key] and len(picked) < limit:
-                picked.append(strata[key].pop())
-    return sorted(picked, key=variants.index)
+    order: list[Variant] = []
+    while len(order) < len(variants):  # every pass takes at least one
+        order += [strata[key].pop() for key in sequence if strata[key]]
+    return order
 
 
 def plan_calls(
@@ -103,7 +112,8 @@ def plan_calls(
         clean = next(v for v in variants if v.prompt_id == prompt.id and v.relation == "clean")
         cases = by_prompt[prompt.id]
         calls += [Call(clean, case, r) for r in range(profile.repeats) for case in cases]
-    chosen = select_variants(variants, profile, seed)
+    groups = {p.id: p.group or p.id for p in loaded.prompts}
+    chosen = select_variants(variants, profile, seed, groups)
     for prompt in loaded.prompts:
         mine = [v for v in chosen if v.prompt_id == prompt.id]
         calls += _assign(loaded, mine, by_prompt[prompt.id], profile.cases_per_variant, seed)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from agents._errors import ActionParseError
-from agents.models._types import ToolCall, ToolSpec
+from agents.models._types import RawReply, ToolCall, ToolSpec
 
 
 def _closed(schema: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +97,22 @@ def parse_action(text: str, tools: list[ToolSpec], call_id: str) -> ToolCall:
             f'the reply must be {{"tool": NAME, "arguments": {{...}}}}: {text[:200]!r}'
         )
     return _checked_call(data["tool"], data.get("arguments", {}), tools, call_id)
+
+
+def parse_reply_action(reply: RawReply, tools: list[ToolSpec], call_id: str) -> ToolCall:
+    """`parse_action` on a provider's reply: the error keeps the reply (its usage counts), and
+    a reply cut at its token limit says so, since the fix is a shorter action, not valid JSON."""
+    try:
+        return parse_action(reply.text, tools, call_id)
+    except ActionParseError as exc:
+        message = str(exc)
+        if reply.stop_reason == "max_tokens":
+            message = (
+                f"the reply reached its limit of {reply.output_tokens} tokens before its action "
+                "was complete, so nothing was done; act again with a shorter action (write a "
+                "smaller file, or split the code across several files)"
+            )
+        raise ActionParseError(message, reply=reply) from exc
 
 
 def _checked_call(name: str, arguments: Any, tools: list[ToolSpec], call_id: str) -> ToolCall:

@@ -8,7 +8,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterator
 
-from agents._errors import ModelError
+from agents._errors import ActionParseError, ModelError
 from agents.models._cache import CacheError, ResponseCache, cache_key
 from agents.models._limiter import ProviderLimiter, default_registry, is_rate_limit
 from agents.models._pricing import cost_usd
@@ -89,6 +89,11 @@ class Model(ABC):
                 on_retry=self.on_retry,
                 outcome=outcome,
             )
+        except ActionParseError as exc:
+            # The model answered with an unusable action: its tokens and time were spent all the
+            # same, so they are logged and charged like any reply's.
+            exc.usage = self._unparsed_usage(exc, time.perf_counter() - started, outcome.retries)
+            raise
         except RegenlabError:
             raise
         except Exception as exc:
@@ -221,6 +226,16 @@ class Model(ABC):
         """Usage summed over every call this instance made."""
         with self._lock:
             return sum(self.calls, Usage.zero())
+
+    def _unparsed_usage(self, exc: ActionParseError, latency_s: float, retries: int) -> Usage:
+        usage = (
+            Usage(latency_s=latency_s, retries=retries)
+            if exc.reply is None
+            else self._usage(exc.reply, latency_s, retries)
+        )
+        with self._lock:
+            self.calls.append(usage)
+        return usage
 
     def _usage(self, raw: RawReply, latency_s: float, retries: int) -> Usage:
         usage = Usage(

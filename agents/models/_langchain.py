@@ -14,7 +14,7 @@ from agents._errors import ModelError, PrerequisiteError
 from agents.models._actions import (
     action_instructions,
     action_schema,
-    parse_action,
+    parse_reply_action,
     parse_tagged_calls,
 )
 from agents.models._base import Model
@@ -251,9 +251,30 @@ class OpenAIModel(LangChainModel):
         )
         chat: Any = self._chat(config).bind(response_format=response_format)
         prompt = [Message.system(action_instructions(tools)), *_as_plain_turns(messages)]
-        raw = from_langchain(chat.invoke(to_langchain(prompt)))
-        call = parse_action(raw.text, tools, _new_id())
+        try:
+            raw = from_langchain(chat.invoke(to_langchain(prompt)))
+        except Exception as exc:
+            cut = _cut_reply(exc)
+            if cut is None:
+                raise
+            raw = cut
+        call = parse_reply_action(raw, tools, _new_id())
         return raw.model_copy(update={"tool_calls": [call], "stop_reason": "tool_calls"})
+
+
+def _cut_reply(exc: Exception) -> RawReply | None:
+    """The reply of a structured-output call that the openai client refused because it reached
+    its token limit (`LengthFinishReasonError`): it is the model's answer, not a failed call."""
+    completion = getattr(exc, "completion", None)
+    if type(exc).__name__ != "LengthFinishReasonError" or completion is None:
+        return None
+    usage = completion.usage
+    return RawReply(
+        text=completion.choices[0].message.content or "",
+        stop_reason="max_tokens",
+        input_tokens=usage.prompt_tokens if usage else 0,
+        output_tokens=usage.completion_tokens if usage else 0,
+    )
 
 
 def _as_plain_turns(messages: list[Message]) -> list[Message]:

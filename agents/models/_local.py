@@ -32,7 +32,7 @@ from agents._errors import ActionParseError, PrerequisiteError
 from agents.models._actions import (
     action_instructions,
     action_schema,
-    parse_action,
+    parse_reply_action,
     parse_tagged_calls,
     render_action,
 )
@@ -419,7 +419,8 @@ class LocalModel(Model):
                 raise ActionParseError(
                     f"the reply was cut at its {request.deadline.timeout_s:g} s deadline "
                     "before its action was complete, so nothing was done; act again with a "
-                    "shorter action"
+                    "shorter action",
+                    reply=reply,
                 ) from exc
             raise
 
@@ -431,7 +432,7 @@ class LocalModel(Model):
             if not calls:
                 return reply
         else:
-            text, calls = reply.text, [parse_action(reply.text, tools, _new_id())]
+            text, calls = reply.text, [parse_reply_action(reply, tools, _new_id())]
         self._written[calls[0].id] = written
         update = {"text": text, "tool_calls": calls, "stop_reason": "tool_calls"}
         return reply.model_copy(update=update)

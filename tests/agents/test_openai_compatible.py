@@ -7,13 +7,24 @@ tool calls as text in the model's own format, and keeps generating a reply whose
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agents import ModelError
+from agents import (
+    ActionParseError,
+    AgentContext,
+    AgentLimits,
+    ModelError,
+    Toolbox,
+    Workspace,
+    run_agent,
+)
 from agents.models import GenerateConfig, Message, RetryPolicy, get_model
 from agents.models._langchain import ServerSpeed
+from sandbox import get_sandbox
 from tests.agents import fake_llm_server as fake
 from tests.agents.fake_llm_server import FakeLLMServer
 from tests.agents.tools import DONE, WRITE_FILE
@@ -126,3 +137,40 @@ def test_a_call_read_from_text_goes_back_as_that_text(server: FakeLLMServer) -> 
     assistant = server.requests[1].body["messages"][1]
     # No structured call the server would refuse (it wants content), and the same prompt text.
     assert assistant == {"role": "assistant", "content": text}
+
+
+def _cut_reply(tokens: int) -> dict[str, Any]:
+    """A JSON action that reached the token limit mid-string, as a CPU server returns it."""
+    body = fake.openai_text(ACTION[:40], completion_tokens=tokens)
+    body["choices"][0]["finish_reason"] = "length"
+    return body
+
+
+def test_a_cut_action_says_it_hit_the_token_limit_and_keeps_its_usage(
+    server: FakeLLMServer,
+) -> None:
+    server.queue(_cut_reply(64))
+    model = _model(server, tool_mode="json")
+    with pytest.raises(ActionParseError, match="reached its limit of 64 tokens") as info:
+        model.generate([Message.user("Write a.py")], tools=[WRITE_FILE])
+    assert info.value.usage is not None and info.value.usage.output_tokens == 64
+    # The call is logged like any reply: a budget sums what the model wrote, parsed or not.
+    assert [c.output_tokens for c in model.calls] == [64]
+
+
+def test_an_agent_charges_its_unparsed_replies_to_its_limits(
+    server: FakeLLMServer, tmp_path: Path
+) -> None:
+    server.queue(_cut_reply(64))
+    server.queue(fake.openai_text('{"tool": "done", "arguments": {"summary": "ok"}}', 12, 9))
+    context = AgentContext(
+        role="builder",
+        model=_model(server, tool_mode="json"),
+        toolbox=Toolbox(Workspace(tmp_path / "ws"), get_sandbox("local")),
+        limits=AgentLimits(),
+        transcript=tmp_path / "transcript.jsonl",
+    )
+    run = run_agent("system", "task", context)
+    assert (run.stop_reason, run.tool_errors, run.usage.output_tokens) == ("done", 1, 64 + 9)
+    first = json.loads((tmp_path / "transcript.jsonl").read_text().splitlines()[0])
+    assert first["unparsed_text"] == ACTION[:40] and first["usage"]["output_tokens"] == 64

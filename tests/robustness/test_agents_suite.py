@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from agents.models import Message, MockModel, ToolSpec
-from robustness import generate_variants, load_suite, run_suite
+from robustness import generate_variants, load_suite, plan_calls, run_suite
+from robustness._plan import Call
+from robustness._suite import Profile
 from robustness._template import term_pattern
 from tests.robustness.conftest import SUITES
 
@@ -37,6 +39,24 @@ def test_task_prompts_and_journals_keep_their_interface_names() -> None:
         for term in prompt.protect:
             if term_pattern(term).search(prompt.user):
                 assert term_pattern(term).search(v.user), (v.id, term)
+
+
+def test_a_capped_profile_measures_every_group() -> None:
+    """Two variants of a kind that both roles have: one builder prompt and one journal."""
+    loaded = load_suite(AGENTS)
+    groups = {p.id: p.group for p in loaded.prompts}
+    profile = Profile(families=["structure"], kinds=["xml"], severities=[1], seeds=1)
+    every = plan_calls(loaded, generate_variants(loaded), profile)
+    capped = plan_calls(
+        loaded, generate_variants(loaded), profile.model_copy(update={"max_variants": 2})
+    )
+
+    def perturbed(calls: list[Call]) -> list[str]:
+        ids = {c.variant.id: c.variant.prompt_id for c in calls if c.variant.relation == "INV"}
+        return sorted(str(groups[prompt]) for prompt in ids.values())
+
+    assert perturbed(every) == ["builder"] * 3 + ["regenerator"] * 3
+    assert perturbed(capped) == ["builder", "regenerator"]
 
 
 def _reference(task: str) -> str:
