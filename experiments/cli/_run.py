@@ -229,6 +229,7 @@ def _run_experiment_dir(
             f"{ExperimentDir(folder).spec}: not found; fix: give an experiment dir"
         )
     check_executor(executor)
+    started = time.monotonic()
     with _experiment_view(folder) as on_progress:
         progress = run_experiment(
             folder,
@@ -239,6 +240,7 @@ def _run_experiment_dir(
             on_progress=on_progress,
         )
     print_experiment_end(folder, progress)
+    print_wall_time(started)
     if progress.failed:
         raise typer.Exit(FAILED_EXIT)
 

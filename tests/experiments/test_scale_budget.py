@@ -49,12 +49,13 @@ def test_the_cli_budget_is_saved_and_kept_on_resume(tmp_path: Path) -> None:
     assert json.loads((folder / "status.json").read_text())["stopped"] is None
 
 
-def test_the_live_line_ends_before_the_summary(tmp_path: Path) -> None:
+def test_the_live_line_ends_before_the_summary_and_the_wall_time_ends_it(tmp_path: Path) -> None:
     path = priced_spec(tmp_path, trials=1)
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "runs")])
     assert result.exit_code == 0, result.output
     summary = next(line for line in result.output.splitlines() if "trials finished" in line)
     assert summary.startswith("1/1 trials finished"), summary
+    assert result.output.strip().splitlines()[-1].startswith("wall time: ")
 
 
 def test_running_trials_share_what_the_budget_has_left(tmp_path: Path) -> None:
