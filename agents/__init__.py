@@ -36,6 +36,8 @@ from agents._prompts import (
     regenerator_prompt,
 )
 from agents._tools import (
+    FILE_TOOLS,
+    JOURNAL_TOOL,
     Toolbox,
     ToolHandler,
     ToolMiddleware,
@@ -47,8 +49,10 @@ from agents._workspace import PathRefused, Workspace
 __all__ = [
     "ARMS",
     "ENTRY_KINDS",
+    "FILE_TOOLS",
     "JOURNAL_FILE",
     "JOURNAL_MARKDOWN",
+    "JOURNAL_TOOL",
     "ActionParseError",
     "AgentContext",
     "AgentLimits",

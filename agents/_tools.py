@@ -92,6 +92,7 @@ FILE_TOOLS = (
     ),
     _spec("done", "Say the work is finished.", ["summary"], summary=_string("What was built.")),
 )
+"""The tools every agent gets: files in its workspace, a sandboxed shell, and `done`."""
 JOURNAL_TOOL = _spec(
     "journal",
     "Append an entry to your journal.",
@@ -100,6 +101,7 @@ JOURNAL_TOOL = _spec(
     text=_string("The entry."),
     files={"type": "array", "items": {"type": "string"}, "description": "Files it is about."},
 )
+"""The builder's journal tool (a regenerator, who keeps no journal, does not get it)."""
 
 
 class Toolbox:

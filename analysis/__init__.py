@@ -50,7 +50,7 @@ if TYPE_CHECKING:
         wilson_interval,
     )
     from analysis._structure import StructureResult, Symbol, compare_structure, symbol_inventory
-    from analysis._testcount import count_tests
+    from analysis._testcount import count_tests, count_tests_cached
 
 # Where each public name lives: (module, attribute); attribute None for a module itself.
 _EXPORTS: dict[str, tuple[str, str | None]] = {
@@ -91,6 +91,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "compare_structure": ("analysis._structure", "compare_structure"),
     "compare_tests": ("analysis._agreement", "compare_tests"),
     "count_tests": ("analysis._testcount", "count_tests"),
+    "count_tests_cached": ("analysis._testcount", "count_tests_cached"),
     "count_tokens": ("analysis._journal", "count_tokens"),
     "fmt": ("analysis._format", None),
     "headline": ("analysis._metrics", "headline"),
@@ -143,6 +144,7 @@ __all__ = [
     "compare_structure",
     "compare_tests",
     "count_tests",
+    "count_tests_cached",
     "count_tokens",
     "fmt",
     "headline",

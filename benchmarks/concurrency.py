@@ -5,7 +5,9 @@ mock model sleeping 200 ms per call. The ideal wall time is the larger of two bo
 measured in this run: model time (each trial's critical path of model calls) spread over the
 concurrency, and the machine's busy CPU time during the run (sandboxed commands and tests, git,
 this process) spread over min(concurrency, CPU cores). The model-only ratio (model bound ÷ wall)
-is printed beside it, with a plain statement of which bound held on this machine.
+is printed beside it, with a plain statement of which bound held on this machine, and the
+machine's busy cores sampled every 0.25 s (ramp-up, steady state, tail) say where a shortfall
+goes.
 
 Usage: .venv/bin/python benchmarks/concurrency.py [--trials 40] [--concurrency 8] [--latency 0.2]
 """
@@ -16,7 +18,9 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -73,6 +77,45 @@ def cpu_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuSampler:
+    """The machine's busy cores, sampled from /proc/stat every `interval` s in a thread."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []
+        """(seconds since the start, cores busy over the interval before it)."""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        started, before, last = time.perf_counter(), cpu_seconds(), time.perf_counter()
+        while not self._stop.wait(self.interval):
+            now, busy = time.perf_counter(), cpu_seconds()
+            self.samples.append((now - started, (busy - before) / (now - last)))
+            before, last = busy, now
+
+    def phases(self, edge_s: float = 2.0) -> tuple[float, float, float]:
+        """Mean busy cores in the first `edge_s` seconds, the middle, and the last `edge_s`."""
+        end = self.samples[-1][0] if self.samples else 0.0
+
+        def mean(inside: list[float]) -> float:
+            return statistics.fmean(inside) if inside else float("nan")
+
+        return (
+            mean([c for t, c in self.samples if t <= edge_s]),
+            mean([c for t, c in self.samples if edge_s < t <= end - edge_s]),
+            mean([c for t, c in self.samples if t > end - edge_s]),
+        )
+
+
 class Measured(NamedTuple):
     """What one run of the matrix took."""
 
@@ -85,6 +128,8 @@ class Measured(NamedTuple):
     """CPU of this process and the processes it waited for (sandboxes, tests, git)."""
     model_s: float
     """Sum over trials of each trial's critical path of model calls."""
+    busy: tuple[float, float, float]
+    """Mean busy cores in the first 2 s, the middle and the last 2 s of the run."""
 
 
 def own_cpu_seconds() -> float:
@@ -114,7 +159,8 @@ def run_bench(trials: int, concurrency: int, latency: float) -> Measured:
         (root / "experiment.yaml").write_text(yaml.safe_dump(spec))
         folder = new_experiment_dir(root / "experiment.yaml", root / "runs")
         started, cpu_before, own_before = time.perf_counter(), cpu_seconds(), own_cpu_seconds()
-        progress = run_experiment(folder, max_concurrency=concurrency)
+        with CpuSampler() as sampler:
+            progress = run_experiment(folder, max_concurrency=concurrency)
         wall = time.perf_counter() - started
         cpu, own = cpu_seconds() - cpu_before, own_cpu_seconds() - own_before
         results = [
@@ -122,7 +168,7 @@ def run_bench(trials: int, concurrency: int, latency: float) -> Measured:
             for p in folder.glob(f"*/{RunDir.RESULTS}")
         ]
     model = sum(critical_model_s(r) for r in results)
-    return Measured(progress.done, len(progress.failed), wall, cpu, own, model)
+    return Measured(progress.done, len(progress.failed), wall, cpu, own, model, sampler.phases())
 
 
 def report(m: Measured, concurrency: int) -> list[str]:
@@ -135,10 +181,13 @@ def report(m: Measured, concurrency: int) -> list[str]:
         json.dumps({"trials": m.done, "failed": m.failed}),
         f"wall {m.wall_s:.1f} s; ideal {ideal:.1f} s = max(model {model_bound:.1f} s over "
         f"{concurrency} slots, CPU {cpu_bound:.1f} s over {slots} cores)",
-        f"throughput / ideal = {ideal / m.wall_s:.2f}",
         # The CPU bound counts the pipeline's own work, so it can hide overhead: the model-only
         # ratio says how close the run came to what the model's latency alone allows.
         f"throughput / model-only ideal = {model_bound / m.wall_s:.2f}",
+        # Where an ideal's shortfall goes: the ramp-up, the steady state or the tail.
+        "cores busy (of {}): first 2 s {:.2f}, middle {:.2f}, last 2 s {:.2f}".format(
+            cores, *m.busy
+        ),
     ]
     if cpu_bound > model_bound:
         lines.append(
@@ -156,6 +205,7 @@ def report(m: Measured, concurrency: int) -> list[str]:
             "run's processes; the rest is the sandboxed commands (not charged to their parent) "
             "or other processes (run on an idle machine)"
         )
+    lines.append(f"throughput / ideal = {ideal / m.wall_s:.2f} (goal >= 0.95)")
     return lines
 
 

@@ -22,8 +22,7 @@ import statistics
 import time
 from typing import Any
 
-from agents import ActionParseError, CodePolicy, builder_prompt
-from agents._tools import FILE_TOOLS, JOURNAL_TOOL
+from agents import FILE_TOOLS, JOURNAL_TOOL, ActionParseError, CodePolicy, builder_prompt
 from agents.models import GenerateConfig, Message, ToolSpec
 from agents.models import _local as local
 from agents.models._actions import action_instructions, action_schema

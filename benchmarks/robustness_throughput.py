@@ -20,10 +20,7 @@ import time
 from pathlib import Path
 
 from agents.models import GenerateConfig, Model, get_model
-from robustness import load_suite, plan_calls
-from robustness._plan import Call, messages_for
-from robustness._runner import Runner
-from robustness._variants import generate_variants
+from robustness import Call, Runner, generate_variants, load_suite, messages_for, plan_calls
 
 SUITE = Path(__file__).resolve().parents[1] / "robustness" / "suites" / "support-triage.yaml"
 
@@ -55,7 +52,7 @@ def through_runner(model: Model, calls: list[Call], max_tokens: int, folder: Pat
     )
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    runner._execute(calls, done=0, total=len(calls))
+    runner.execute(calls, done=0, total=len(calls))
     return time.perf_counter() - started
 
 

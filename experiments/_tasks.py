@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from analysis import HiddenTests, count_tests
+from analysis import count_tests_cached
 from experiments._errors import TaskFormatError
 from usererrors import excerpt, read_yaml
+
+if TYPE_CHECKING:
+    from analysis import HiddenTests
 
 TASK_FILE = "task.yaml"
 TASK_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -112,6 +115,9 @@ class LoadedTask:
     @property
     def hidden_tests(self) -> HiddenTests:
         """The hidden tests with how they run, and the reference that fixes which exist."""
+        # Here, not at the top: it brings the sandbox, which listing tasks does not need.
+        from analysis import HiddenTests
+
         tests = self.spec.tests
         return HiddenTests(
             self.hidden_tests_dir, tests.import_root, tests.timeout_s, self.reference_dir
@@ -142,7 +148,19 @@ def load_task(path: str | os.PathLike[str]) -> LoadedTask:
         )
     tests = _hidden_test_files(folder)
     _require_reference(folder)
-    return LoadedTask(spec, folder, tests, sum(count_tests(f) for f in tests))
+    return LoadedTask(spec, folder, tests, sum(count_tests_cached(tests, _counts_cache())))
+
+
+def _counts_cache() -> Path:
+    # Where the embedded models' files live too (agents.models.cache_dir, whose import would cost
+    # `tasks list` more than the parses this cache saves).
+    explicit = os.environ.get("REGENLAB_CACHE_DIR")
+    base = Path(explicit) if explicit else _xdg_cache() / "regenlab"
+    return base / "test-counts.json"
+
+
+def _xdg_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 def _parse_spec(task_file: Path) -> Task:

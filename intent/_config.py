@@ -20,8 +20,9 @@ BUNDLED_LOG = DATA / "synthetic_log.jsonl"
 """The bundled synthetic log with its planted taxonomy (made by intent._synthetic)."""
 BUNDLED_CONFIG = DATA / "bundled.yaml"
 """The bundled run's settings."""
-PROFILES = {"full": BUNDLED_CONFIG, "quick": DATA / "quick.yaml"}
-"""The bundled run's profiles: full (the whole log) and quick (the slow test tier)."""
+PROFILES = {"full": BUNDLED_CONFIG, "sample": DATA / "sample.yaml", "quick": DATA / "quick.yaml"}
+"""The bundled run's profiles: full (the whole log), sample (100 prompts) and quick (the slow
+test tier)."""
 GOLD_SET = DATA / "gold.jsonl"
 """The hand-labelled gold set for judge-vs-human agreement."""
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"

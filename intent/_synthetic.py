@@ -430,7 +430,9 @@ def _pii(kind: str, rng: random.Random) -> str:
             rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
             for _ in range(32)
         )
-        return f"My API key is sk-{token} in case you need it."
+        # Random, so the scrubber meets a real token's shape, but marked EXAMPLE and without any
+        # provider's prefix, so no secret scanner takes the bundled log for leaked keys.
+        return f"My API key is EXAMPLE-{token} in case you need it."
     return f"Thanks, {first} {last}"
 
 

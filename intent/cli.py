@@ -84,7 +84,11 @@ def analyze_command(
     ] = None,
     profile: Annotated[
         str,
-        typer.Option("--profile", help="The bundled run: full (the whole log) or quick (~5 min)."),
+        typer.Option(
+            "--profile",
+            help="The bundled run: full (the whole log, ~80 min), sample (100 prompts, "
+            "~15 min) or quick (~5 min).",
+        ),
     ] = "full",
 ) -> None:
     """Scrub, extract facets, embed, cluster, name, fix, simulate users, judge, report."""

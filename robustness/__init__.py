@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from robustness._load import LoadedSuite, Prompt, load_suite
     from robustness._metrics import Metrics, compute_metrics
     from robustness._paraphrase import paraphrase_variants
-    from robustness._plan import Call, plan_calls
+    from robustness._plan import Call, messages_for, plan_calls
     from robustness._posix import LlamaScorer, posix
     from robustness._promptfoo import Export, suite_from_promptfoo
     from robustness._records import CallRecord, RunInfo
     from robustness._report import ReportPaths, write_report
-    from robustness._runner import Progress, run_suite
+    from robustness._runner import Progress, Runner, run_suite
     from robustness._suite import FAMILIES, Assertion, Case, Profile, Suite
     from robustness._tool import promptfoo_command
     from robustness._variants import KINDS, Variant, VariantCheck, generate_variants, make_variants
@@ -49,6 +49,7 @@ _EXPORTS = {
     "compute_metrics": "robustness._metrics",
     "paraphrase_variants": "robustness._paraphrase",
     "Call": "robustness._plan",
+    "messages_for": "robustness._plan",
     "plan_calls": "robustness._plan",
     "LlamaScorer": "robustness._posix",
     "posix": "robustness._posix",
@@ -59,6 +60,7 @@ _EXPORTS = {
     "ReportPaths": "robustness._report",
     "write_report": "robustness._report",
     "Progress": "robustness._runner",
+    "Runner": "robustness._runner",
     "run_suite": "robustness._runner",
     "FAMILIES": "robustness._suite",
     "Assertion": "robustness._suite",
@@ -101,6 +103,7 @@ __all__ = [
     "ReportPaths",
     "RobustnessError",
     "RunInfo",
+    "Runner",
     "Suite",
     "SuiteError",
     "ToolMissing",
@@ -114,6 +117,7 @@ __all__ = [
     "import_promptfoo",
     "load_suite",
     "make_variants",
+    "messages_for",
     "paraphrase_variants",
     "plan_calls",
     "posix",

@@ -207,7 +207,7 @@ class Runner:
         todo = [c for c in calls if c.key not in finished]
         info.planned_calls = len(calls)
         started = time.monotonic()
-        stopped = self._execute(todo, done=len(calls) - len(todo), total=len(calls))
+        stopped = self.execute(todo, done=len(calls) - len(todo), total=len(calls))
         info.stopped = stopped
         if stopped is None:
             self._posix(info, variants)
@@ -243,8 +243,12 @@ class Runner:
         )
         write_json(self.folder / POSIX_FILE, PosixResult(model=self.model_name, cases=cases))
 
-    def _execute(self, calls: list[Call], *, done: int, total: int) -> str | None:
-        """Run the calls with at most `concurrency` in flight; stop at the budget."""
+    def execute(self, calls: list[Call], *, done: int, total: int) -> str | None:
+        """Run the calls with at most `concurrency` in flight; stop at the budget.
+
+        `done` of `total` calls were made before (the progress counts from there); returns why
+        it stopped early, or None once every call is recorded.
+        """
         clean_model, variant_model = self._model(cached=False), self._model(cached=True)
         graders = RunGraders(judge_for(self.loaded, self.model_name))
         pending: set[Future[CallRecord]] = set()

@@ -14,6 +14,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich's help panels cost `--help` 0.13 s of imports and layout, more than the
+    # rest of the CLI's start (benchmarks/cli_startup.py). As wide as the terminal, up to 120.
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},
 )
 tasks_app = typer.Typer(help="Task definitions: list, show and check them.", no_args_is_help=True)
 models_app = typer.Typer(

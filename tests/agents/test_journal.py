@@ -9,7 +9,6 @@ import pytest
 
 from agents import CodePolicy, Journal, code_violation
 from agents._journal import code_blocks
-from analysis._ast import parse
 
 CODE = "def add(a, b):\n    return a + b"
 
@@ -32,7 +31,7 @@ def _bodies() -> list[tuple[str, str]]:
     found = []
     for path in sorted(REFERENCES.glob("*/reference/**/*.py")):
         lines = path.read_text(encoding="utf-8").splitlines()
-        for node in ast.walk(parse("\n".join(lines))):
+        for node in ast.walk(ast.parse("\n".join(lines))):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             body = node.body[1:] if ast.get_docstring(node) is not None else node.body

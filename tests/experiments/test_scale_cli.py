@@ -108,5 +108,6 @@ def test_markup_in_a_progress_event_is_printed_as_it_is(capsys: pytest.CaptureFi
     ],
 )
 def test_help_keeps_its_defaults(command: list[str], expected: str) -> None:
-    result = runner.invoke(app, command, env={"COLUMNS": "250"})
-    assert result.exit_code == 0 and expected in result.output
+    result = runner.invoke(app, command)
+    # Click's test runner wraps help at 80 columns: compare with the line breaks taken out.
+    assert result.exit_code == 0 and expected in " ".join(result.output.split())

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from intent import BUNDLED_LOG, load_config
+from intent._config import PROFILES
 from intent.cli import intent_app
 
 runner = CliRunner()
@@ -111,3 +113,16 @@ def test_the_cli_module_imports_nothing_heavy(module: str) -> None:
     code = f"import sys, intent.cli; print({module!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("profile", "sample"), [("full", 600), ("sample", 100), ("quick", 12)])
+def test_each_bundled_profile_reads_the_bundled_log(profile: str, sample: int) -> None:
+    config = load_config(PROFILES[profile])
+    assert config.log == BUNDLED_LOG.resolve() and config.labels.intent == "planted_intent"
+    assert config.sample == sample
+
+
+def test_an_unknown_profile_names_the_profiles() -> None:
+    result = runner.invoke(intent_app, ["analyze", "--profile", "huge"])
+    assert result.exit_code == 2
+    assert "--profile huge: fix: use one of full, sample, quick" in result.output

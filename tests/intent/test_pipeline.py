@@ -100,7 +100,7 @@ def test_planted_personal_data_never_reaches_a_model_request(run: IntentRun) -> 
     secrets = set()
     for row in rows:
         secrets |= set(re.findall(r"[\w.]+@example\.com", row["text"]))
-        secrets |= set(re.findall(r"sk-\w+", row["text"]))
+        secrets |= set(re.findall(r"EXAMPLE-\w+", row["text"]))
         secrets |= set(re.findall(r"\+1 415 555 \d{4}", row["text"]))
         secrets |= set(re.findall(r"Thanks, (\w+ \w+)", row["text"]))
     assert len(secrets) >= 4

@@ -13,7 +13,8 @@ from intent import scrub_text, synthetic_log
         ("Send it to maria.lopez@example.com.", "email"),
         ("Call me on +1 415 555 0134 if unclear.", "phone"),
         ("ring (212) 555-0198 today", "phone"),
-        ("My API key is sk-UpPALpEnwPgP9f3vvKEvrbJcnyfo8Jxn in case.", "key"),
+        ("My API key is sk-EXAMPLE-not-a-real-key in case.", "key"),
+        ("My API key is EXAMPLE-UpPALpEnwPgP9f3vvKEvrbJcnyfo8Jxn in case.", "key"),
         ("aws AKIAIOSFODNN7EXAMPLE here", "key"),
         ("token ghp_16C7e42F292c6912E7710c838347Ae178B4a ok", "key"),
         ("Thanks, Lena Novak", "name"),
@@ -50,4 +51,4 @@ def test_every_planted_value_of_the_synthetic_log_is_scrubbed() -> None:
     for row in rows:
         scrubbed, found = scrub_text(row["text"])
         assert set(found) == set(row["planted_pii"]), row["text"]
-        assert "@" not in scrubbed and "sk-" not in scrubbed and "555" not in scrubbed
+        assert "@" not in scrubbed and "EXAMPLE-" not in scrubbed and "555" not in scrubbed

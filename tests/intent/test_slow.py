@@ -37,7 +37,7 @@ def test_the_quick_profile_runs_on_the_embedded_model(tmp_path: Path) -> None:
     secrets = {
         match
         for record in sampled
-        for match in re.findall(r"[\w.]+@example\.com|sk-\w+|\+1 415 555 \d{4}", record.text)
+        for match in re.findall(r"[\w.]+@example\.com|EXAMPLE-\w+|\+1 415 555 \d{4}", record.text)
     }
     sent = "".join(p.read_text() for p in (run.folder / "transcripts").glob("*.jsonl"))
     assert json.loads(sent.splitlines()[0])["model"] == "local/qwen2.5-coder-1.5b"
