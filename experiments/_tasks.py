@@ -152,15 +152,12 @@ def load_task(path: str | os.PathLike[str]) -> LoadedTask:
 
 
 def _counts_cache() -> Path:
-    # Where the embedded models' files live too (agents.models.cache_dir, whose import would cost
-    # `tasks list` more than the parses this cache saves).
-    explicit = os.environ.get("REGENLAB_CACHE_DIR")
-    base = Path(explicit) if explicit else _xdg_cache() / "regenlab"
-    return base / "test-counts.json"
-
-
-def _xdg_cache() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    # The rule of agents.models.cache_dir, whose import would cost `tasks list` more than the
+    # parses this cache saves.
+    base = os.environ.get("REGENLAB_CACHE_DIR") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "regenlab"
+    )
+    return Path(base) / "test-counts.json"
 
 
 def _parse_spec(task_file: Path) -> Task:
