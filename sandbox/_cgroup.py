@@ -176,12 +176,19 @@ def _pids(folder: Path) -> list[int]:
         return []
 
 
-JOIN_SCRIPT = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
-"""/bin/sh script: write its own pid to each file up to `--`, then become the command after it."""
+JOIN_SCRIPT = (
+    'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; kill -STOP $$; '
+    'exec "$@"'
+)
+"""/bin/sh script: write its own pid to each file up to `--`, stop until continued (SIGCONT),
+then become the command after `--`.
+
+Moving a process into a cgroup waits on the kernel (10-15 ms here, idle, not CPU): the stop lets
+the caller start the command's clock, and give it a CPU slot, only once that wait is over."""
 
 
 def joined(argv: list[str], group: RunGroup | None) -> list[str]:
-    """`argv`, started inside `group` (as is, without one)."""
+    """`argv`, started inside `group` and stopped there until continued (as is, without one)."""
     if group is None:
         return argv
     files = [str(path) for path in group.procs_files]

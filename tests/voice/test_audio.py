@@ -12,6 +12,8 @@ from tests.voice.pipeline_support import VOICE_MODULES, require, word_recall, wo
 
 require(*VOICE_MODULES)
 
+from pipecat.audio.vad.vad_analyzer import VAD_STOP_SECS  # noqa: E402
+
 from voice._audio import (  # noqa: E402
     USER_RATE,
     read_wav,
@@ -66,6 +68,26 @@ def test_synthesized_utterances_transcribe_to_their_words(index: int) -> None:
     audio = synthesize(utterance.text)
     assert len(audio) > USER_RATE // 2
     assert word_recall(utterance.text, transcribe(audio)) >= 0.8
+
+
+def longest_silence_s(samples: np.ndarray, window_s: float = 0.01) -> float:
+    """The longest run of windows whose peak stays under 1 % of full scale."""
+    window = round(window_s * USER_RATE)
+    peaks = np.abs(samples[: len(samples) // window * window].reshape(-1, window)).max(axis=1)
+    longest = run = 0
+    for quiet in peaks < 0.01 * 32768:
+        run = run + 1 if quiet else 0
+        longest = max(longest, run)
+    return longest * window_s
+
+
+def test_no_five_turn_utterance_pauses_long_enough_to_end_a_turn() -> None:
+    # Piper pauses 0.3-0.45 s at a comma. A pause past VAD's stop leaves the turn's end to Smart
+    # Turn's guess, and the 5-turn conversation to 6 turns now and then.
+    for utterance in load_script(CONVERSATIONS / "five_turns.yaml").utterances:
+        pause = longest_silence_s(synthesize(utterance.text))
+        assert pause < VAD_STOP_SECS, (utterance.text, pause)
+    assert longest_silence_s(synthesize("Hello there, how are you?")) > VAD_STOP_SECS
 
 
 def test_a_pause_is_cut_between_words_of_the_whole_sentence(tmp_path: Path) -> None:
