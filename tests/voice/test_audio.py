@@ -15,7 +15,9 @@ require(*VOICE_MODULES)
 from pipecat.audio.vad.vad_analyzer import VAD_STOP_SECS  # noqa: E402
 
 from voice._audio import (  # noqa: E402
+    _EDGE_THRESHOLD,
     USER_RATE,
+    _window_peaks,
     read_wav,
     script_audio,
     silence,
@@ -70,15 +72,14 @@ def test_synthesized_utterances_transcribe_to_their_words(index: int) -> None:
     assert word_recall(utterance.text, transcribe(audio)) >= 0.8
 
 
-def longest_silence_s(samples: np.ndarray, window_s: float = 0.01) -> float:
-    """The longest run of windows whose peak stays under 1 % of full scale."""
-    window = round(window_s * USER_RATE)
-    peaks = np.abs(samples[: len(samples) // window * window].reshape(-1, window)).max(axis=1)
+def longest_silence_s(samples: np.ndarray) -> float:
+    """The longest run of 10 ms windows as quiet as the edges trim_silence cuts."""
+    window = USER_RATE // 100
     longest = run = 0
-    for quiet in peaks < 0.01 * 32768:
+    for quiet in _window_peaks(samples, window) <= _EDGE_THRESHOLD * 32768:
         run = run + 1 if quiet else 0
         longest = max(longest, run)
-    return longest * window_s
+    return longest * window / USER_RATE
 
 
 def test_no_five_turn_utterance_pauses_long_enough_to_end_a_turn() -> None:
