@@ -65,8 +65,8 @@ class Sandbox(ABC):
             argv = self._argv(RunRequest(command, workspace, mounts, effective, built.env, uid))
             with _lent(workspace, mounts, uid):
                 result = _execute(
-                    joined(argv, group),
-                    group is not None,
+                    argv,
+                    group,
                     self._process_env(built.env),
                     self._cwd(workspace),
                     limits,
@@ -163,7 +163,7 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 def _execute(
     argv: list[str],
-    gated: bool,
+    group: RunGroup | None,
     env: dict[str, str],
     cwd: Path | None,
     limits: Limits,
@@ -174,14 +174,15 @@ def _execute(
     """Start `argv` in its own session, enforce the wall clock and the workspace's size,
     collect capped output.
 
-    A `gated` command stops itself once in its cgroup (cgroup.JOIN_SCRIPT) and is continued
-    here. The run holds a CPU slot only while its command runs: joining the cgroup, leasing a
-    uid, lending the folders and tearing the cgroup down use no core, and another run may have
-    it meanwhile.
+    With a `group`, the command joins it and stops itself there (cgroup.JOIN_SCRIPT) until
+    continued here. The run holds a CPU slot only while its command runs: joining the cgroup,
+    leasing a uid, lending the folders and tearing the cgroup down use no core, and another run
+    may have it meanwhile.
     """
+    launched = joined(argv, group)
     try:
         process = subprocess.Popen(
-            argv,
+            launched,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -190,13 +191,14 @@ def _execute(
             start_new_session=True,
         )
     except OSError as exc:
-        raise SandboxError(f"cannot start {argv[0]}: {exc}") from exc
-    if gated:  # until it has stopped itself, or died trying; WNOWAIT leaves the exit to Popen
+        raise SandboxError(f"cannot start {launched[0]}: {exc}") from exc
+    if group is not None:  # until it has stopped itself, or died trying; WNOWAIT leaves the
+        # exit for Popen to collect.
         os.waitid(os.P_PID, process.pid, os.WSTOPPED | os.WEXITED | os.WNOWAIT)
     with _CPU_SLOTS:
-        if gated:
+        if group is not None:
             os.kill(process.pid, signal.SIGCONT)
-        return _supervise(argv, process, limits, stdin, kill, workspace)
+        return _supervise(launched, process, limits, stdin, kill, workspace)
 
 
 def _supervise(
