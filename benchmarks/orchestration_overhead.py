@@ -51,14 +51,22 @@ def main() -> None:
     model_s = sum(a.usage.latency_s for a in agents if a)
     tests_s = sum(t.duration_s for t in result.tests.values())
     sandbox_s = sum(a.sandbox_s for a in agents if a) + tests_s
-    sandbox_s += result.timings["collect_hidden_tests"]
+    # The reference's collection starts with the trial and runs while the builder works: only
+    # what outlasts the build is on the wall clock (it starts a few ms before the build, so
+    # this takes off at most that much too little).
+    collect_s = result.timings["collect_hidden_tests"]
+    hidden_s = min(collect_s, result.timings["build"])
+    sandbox_s += collect_s - hidden_s
     # The two arms run side by side: their model time overlaps on the wall clock.
     arms = [a for a in result.regenerators.values()]
     overlap = sum(a.usage.latency_s for a in arms) - max(
         (a.usage.latency_s for a in arms), default=0
     )
     budget = model_s - overlap + sandbox_s
-    print(f"model latency {model_s - overlap:.2f} s (arms overlapped), sandbox {sandbox_s:.2f} s")
+    print(
+        f"model latency {model_s - overlap:.2f} s (arms overlapped), sandbox {sandbox_s:.2f} s "
+        f"(the collection's {hidden_s:.2f} s beside the build left out)"
+    )
     print(f"wall {wall:.2f} s; wall / (model + sandbox) = {wall / budget:.2f}x (goal <= 1.05)")
 
 

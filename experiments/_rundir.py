@@ -14,6 +14,7 @@ import platform
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,13 @@ class RunRecord(BaseModel):
 
 def versions() -> dict[str, str]:
     """Versions of Python, the platform and the packages that shape a result."""
+    return dict(_versions())
+
+
+@cache
+def _versions() -> dict[str, str]:
+    # Read once per process: each lookup parses a package's METADATA file (~1 ms apiece), and
+    # the installed versions do not change while trials run.
     found = {"python": platform.python_version(), "platform": platform.platform()}
     for name in _PACKAGES:
         try:

@@ -137,6 +137,8 @@ def execute(context: TrialContext) -> TrialResult:
     snapshot = graph.get_state(thread)
     if snapshot.values and not snapshot.next:
         return context.run.read_results()  # finished in an earlier process
+    if "analyze" not in (snapshot.values or {}).get("steps", {}):
+        context.collect_early()
     try:
         graph.invoke(None if snapshot.values else {}, thread, context=context)
     except KeyboardInterrupt:

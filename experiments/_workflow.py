@@ -12,9 +12,11 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypedDict
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypedDict
 
 # LangGraph reads the nodes' type hints when it builds the graph: these must exist at run time.
 from langgraph.runtime import Runtime
@@ -104,6 +106,7 @@ class TrialContext:
     """The trial's result, once write_results wrote it."""
     tool_middleware: Callable[[str], ToolMiddleware | None] | None = None
     """Given an agent's role, what wraps its tool calls (None: nothing does)."""
+    _collection: Future[Collection] | None = field(default=None, init=False, repr=False)
 
     @property
     def config(self) -> RunConfig:
@@ -118,6 +121,21 @@ class TrialContext:
     def middleware(self, role: str) -> ToolMiddleware | None:
         """The middleware around the tool calls of the agent in `role`, if any."""
         return None if self.tool_middleware is None else self.tool_middleware(role)
+
+    def collect_early(self) -> None:
+        """Start collecting the hidden tests on the reference, in the background.
+
+        The collection needs no codebase of the trial: run while the agents wait on their
+        models, it keeps a core busy that would idle, and the analysis finds it done.
+        """
+        if self._collection is None:
+            self._collection = _COLLECTORS.submit(_timed_collection, self.task, self.sandbox)
+
+    def collection(self) -> Collection:
+        """The hidden tests collected on the reference: started early, or now."""
+        if self._collection is None:
+            return _timed_collection(self.task, self.sandbox)
+        return self._collection.result()
 
     def attempt(self, role: str, run: Callable[[], AgentRun]) -> AgentRun:
         """`run()`, keeping what it spent when a model outage ends it."""
@@ -144,6 +162,24 @@ class TrialContext:
         )
         self.run.write_results(self.result)
         return self.result
+
+
+class Collection(NamedTuple):
+    """The hidden tests' node ids collected on the reference (None without one), and how long
+    collecting took."""
+
+    expected: list[str] | None
+    duration_s: float
+
+
+# Collections wait on the sandbox's CPU slots more than they run: a few threads are plenty.
+_COLLECTORS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="collect-hidden-tests")
+
+
+def _timed_collection(task: LoadedTask, sandbox: Sandbox) -> Collection:
+    started = time.monotonic()
+    expected, _ = task.hidden_tests.collect(sandbox)
+    return Collection(expected, time.monotonic() - started)
 
 
 def _transient(exc: Exception) -> bool:
@@ -307,8 +343,7 @@ def analyze_node(state: TrialState, runtime: Runtime[TrialContext]) -> TrialStat
     hidden = context.task.hidden_tests
     started = time.monotonic()
     # The reference fixes which tests exist, so a codebase that breaks collection still counts them.
-    expected, _ = hidden.collect(context.sandbox)
-    collect_s = time.monotonic() - started
+    expected, collect_s = context.collection()
     codebases = {"original": context.run.original}
     codebases |= {arm: context.run.regenerated(arm) for arm in context.config.arms}
     runs: dict[str, HiddenTestRun] = {}
@@ -348,7 +383,14 @@ def write_results_node(state: TrialState, runtime: Runtime[TrialContext]) -> Tri
 
 
 def build_graph(checkpointer: SqliteSaver | None) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The compiled workflow graph."""
+    """The compiled workflow graph, checkpointed by `checkpointer`."""
+    # Compiled once per process (~7 ms, under the GIL, for every trial otherwise); a copy
+    # shares the nodes and takes the run's own checkpointer.
+    return _compiled().copy({"checkpointer": checkpointer})
+
+
+@cache
+def _compiled() -> CompiledStateGraph[Any, Any, Any, Any]:
     from langgraph.graph import END, START, StateGraph
     from langgraph.types import RetryPolicy
 
@@ -365,7 +407,7 @@ def build_graph(checkpointer: SqliteSaver | None) -> CompiledStateGraph[Any, Any
     graph.add_edge("regenerate", "analyze")
     graph.add_edge("analyze", "write_results")
     graph.add_edge("write_results", END)
-    return graph.compile(checkpointer=checkpointer)
+    return graph.compile()
 
 
 def checkpointer(run: RunDir) -> SqliteSaver:

@@ -100,3 +100,28 @@ def test_a_torn_last_line_is_skipped_and_not_glued_to_the_next(tmp_path: Path) -
     assert log.keys() == {("k1", "journal"), ("k2", "journal")}
     lines = path.read_text().splitlines()
     assert len(lines) == 3 and json.loads(lines[2])["key"] == "k2"
+
+
+def test_an_append_sees_the_rows_another_writer_added_since(tmp_path: Path) -> None:
+    path = tmp_path / ExperimentDir.RESULTS_LOG
+    job, result = a_result(tmp_path)
+    ours, theirs = ResultsLog(path), ResultsLog(path)  # two processes on one experiment
+    path.write_text(json.dumps({"key": "k1", "arm": "journal"}) + "\n")
+    assert ours.append(TrialJob("k1", job.config, "lru-ttl-cache", 1), result) == 0
+    assert theirs.append(job, result) == 1
+    assert ours.append(job, result) == 0  # read since its last look: not written twice
+    assert [json.loads(line)["key"] for line in path.read_text().splitlines()] == ["k1", "k2"]
+
+
+def test_a_log_replaced_since_the_last_append_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / ExperimentDir.RESULTS_LOG
+    job, result = a_result(tmp_path)
+    log = ResultsLog(path)
+    assert log.append(job, result) == 1
+    assert log.append(job, result) == 0  # it has now read its own row
+    # Replaced by hand with a longer log that lacks the row: the row is written again.
+    other = tmp_path / "other.jsonl"
+    other.write_text((json.dumps({"key": "k1", "arm": "journal", "pad": "x" * 2000}) + "\n") * 3)
+    other.replace(path)
+    assert log.append(job, result) == 1
+    assert log.keys() == {("k1", "journal"), ("k2", "journal")}

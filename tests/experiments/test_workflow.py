@@ -62,6 +62,38 @@ def test_end_to_end_with_mock_models(finished) -> None:
     assert builder.remaining == 0 and all(r.remaining == 0 for r in regenerators.values())
 
 
+def test_the_hidden_tests_are_collected_while_the_builder_works(
+    tmp_path: Path, task_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis import HiddenTests
+    from experiments._events import JournalSealed
+
+    seen: list[str] = []
+    collect = HiddenTests.collect
+
+    def recorded(self: HiddenTests, sandbox: Any = None) -> Any:
+        seen.append("collect started")
+        return collect(self, sandbox)
+
+    def on_event(event: object) -> None:
+        if isinstance(event, JournalSealed):
+            seen.append("build done")
+
+    monkeypatch.setattr(HiddenTests, "collect", recorded)
+    [result] = run_trials(
+        task_dir,
+        builder_model=mock("builder"),
+        regenerator_model=lambda arm: mock("regenerator"),
+        out=tmp_path / "runs",
+        on_event=on_event,
+    )
+    assert result.status == "completed", result.error
+    # Once, and before the build ended: the collection needs only the reference.
+    assert seen == ["collect started", "build done"]
+    assert result.timings["collect_hidden_tests"] > 0
+    assert 0 < result.pass_rates["journal"] < result.pass_rates["original"] < 1
+
+
 def test_git_log_has_one_commit_per_file_change_naming_journal_entries(finished) -> None:
     result, _, _ = finished
     log = [c.message.strip() for c in git.Repo(Path(result.run_dir) / "original").iter_commits()]
