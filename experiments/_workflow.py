@@ -122,20 +122,19 @@ class TrialContext:
         """The middleware around the tool calls of the agent in `role`, if any."""
         return None if self.tool_middleware is None else self.tool_middleware(role)
 
-    def collect_early(self) -> None:
-        """Start collecting the hidden tests on the reference, in the background.
+    def collect_early(self) -> Future[Collection]:
+        """Start collecting the hidden tests on the reference, in the background (once).
 
         The collection needs no codebase of the trial: run while the agents wait on their
         models, it keeps a core busy that would idle, and the analysis finds it done.
         """
         if self._collection is None:
             self._collection = _COLLECTORS.submit(_timed_collection, self.task, self.sandbox)
+        return self._collection
 
     def collection(self) -> Collection:
         """The hidden tests collected on the reference: started early, or now."""
-        if self._collection is None:
-            return _timed_collection(self.task, self.sandbox)
-        return self._collection.result()
+        return self.collect_early().result()
 
     def attempt(self, role: str, run: Callable[[], AgentRun]) -> AgentRun:
         """`run()`, keeping what it spent when a model outage ends it."""
